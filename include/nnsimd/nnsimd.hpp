@@ -1,0 +1,98 @@
+// nnsimd: the forward pass of chapter 5 of "Neural Networks from Scratch" as SIMD kernels.
+//
+// Every function validates its arguments (throwing nnsimd::error with a message that names the argument
+// and the sizes), then makes one indirect call into the kernel table of the active ISA (see isa.hpp).
+// Matrices are row-major views with a row stride; rows are the batch. float and double are supported.
+//
+// Results do not depend on the floating-point environment left by the caller: the kernels clear
+// flush-to-zero and denormals-are-zero for their duration, on every thread they use.
+//
+// Empty batch (rows == 0): elementwise kernels and dense do nothing; the mean losses and the accuracy
+// are NaN, as numpy.mean of an empty array is.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "nnsimd/isa.hpp"
+#include "nnsimd/view.hpp"
+
+namespace nnsimd {
+
+// ---------------------------------------------------------------------------------------------------
+// Threading. Kernels split the batch rows over OpenMP threads only when a call's work (roughly its
+// flop or element count) reaches the parallel threshold, so small batches never pay for a parallel
+// region. For a given ISA, every result is bit-identical for every thread count.
+
+// Threads used above the threshold; 0 means OpenMP's default (OMP_NUM_THREADS or the core count).
+void set_num_threads(int threads);
+// The thread count in effect (1 when built without OpenMP).
+int num_threads();
+// The work (see above) below which a call stays on the calling thread.
+void set_parallel_threshold(std::size_t work);
+std::size_t parallel_threshold();
+// The default threshold, measured on an AMD EPYC Zen 4 (see README, "Threading").
+inline constexpr std::size_t default_parallel_threshold = std::size_t{1} << 16;
+
+// ---------------------------------------------------------------------------------------------------
+// Layers.
+
+// y = x . w + b: x is batch x n_inputs, w is n_inputs x n_neurons (the book's layout), b holds n_neurons
+// values, y is batch x n_neurons. y must not overlap x, w or b.
+template <class T>
+void dense_forward(const_matrix_view<T> x, const_matrix_view<T> w, std::span<const T> b, matrix_view<T> y);
+
+// relu(x . w + b) in one pass over y.
+template <class T>
+void dense_relu(const_matrix_view<T> x, const_matrix_view<T> w, std::span<const T> b, matrix_view<T> y);
+
+// y = max(0, x), elementwise; NaN stays NaN (as numpy.maximum). y may be x (in place).
+template <class T>
+void relu(const_matrix_view<T> x, matrix_view<T> y);
+
+// Numerically stable softmax of each row: exp(x - rowmax) / sum(exp(x - rowmax)). A row holding a NaN
+// or +inf, or only -inf, becomes all NaN (as NumPy's). y may be x (in place).
+template <class T>
+void softmax(const_matrix_view<T> x, matrix_view<T> y);
+
+// y = min(max(x, lo), hi), elementwise; NaN stays NaN (as numpy.clip). Requires lo <= hi. y may be x.
+// The default bounds are the book's 1e-7 and 1 - 1e-7, both rounded to T.
+template <class T>
+void clip(const_matrix_view<T> x, matrix_view<T> y, T lo = T(1e-7), T hi = T(1) - T(1e-7));
+
+// ---------------------------------------------------------------------------------------------------
+// Losses. Each writes the per-sample losses into `losses` (one per row; pass an empty span to skip) and
+// returns their mean. Probabilities are clipped to [eps, 1 - eps] inside, as the book does.
+
+// -log(clip(p[i, labels[i]])) per sample; labels in [0, classes).
+template <class T>
+T categorical_cross_entropy(const_matrix_view<T> probs, std::span<const std::int32_t> labels,
+                            std::span<T> losses = {}, T eps = T(1e-7));
+
+// -log(sum_j clip(p[i, j]) * onehot[i, j]) per sample; onehot has the shape of probs.
+template <class T>
+T categorical_cross_entropy(const_matrix_view<T> probs, const_matrix_view<T> onehot,
+                            std::span<T> losses = {}, T eps = T(1e-7));
+
+// Fused log-softmax cross-entropy on logits (PyTorch's CrossEntropyLoss, mean reduction):
+// logsumexp(x[i, :]) - x[i, labels[i]] per sample. No clipping is needed.
+template <class T>
+T softmax_cross_entropy(const_matrix_view<T> logits, std::span<const std::int32_t> labels,
+                        std::span<T> losses = {});
+
+// ---------------------------------------------------------------------------------------------------
+// Accuracy: mean(argmax(row) == label). The first index of the maximum wins and a NaN counts as the
+// maximum (as numpy.argmax).
+
+template <class T>
+double accuracy(const_matrix_view<T> scores, std::span<const std::int32_t> labels);
+// One-hot (or any score) labels are reduced to their argmax first, as the book does.
+template <class T>
+double accuracy(const_matrix_view<T> scores, const_matrix_view<T> onehot);
+
+// The row-wise argmax, written to out (one index per row).
+template <class T>
+void argmax(const_matrix_view<T> x, std::span<std::int32_t> out);
+
+}  // namespace nnsimd

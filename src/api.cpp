@@ -1,0 +1,245 @@
+// The public API: validate, then one indirect call into the active ISA's kernel table. Nothing else.
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "nnsimd/detail/kernel_table.hpp"
+#include "nnsimd/nnsimd.hpp"
+
+namespace nnsimd {
+namespace {
+
+std::string shape(const char* name, std::size_t rows, std::size_t cols) {
+  return std::string(name) + " (" + std::to_string(rows) + " x " + std::to_string(cols) + ")";
+}
+
+[[noreturn]] void fail(const char* fn, const std::string& what) { throw error(std::string("nnsimd::") + fn + ": " + what); }
+
+template <class T>
+void check_view(const char* fn, const char* name, const matrix_view<T>& v) {
+  if (v.ld < v.cols)
+    fail(fn, shape(name, v.rows, v.cols) + " has row stride " + std::to_string(v.ld) + " < cols");
+  if (v.data == nullptr && v.rows != 0 && v.cols != 0) fail(fn, shape(name, v.rows, v.cols) + " has a null data pointer");
+}
+
+template <class T>
+void check_span(const char* fn, const char* name, std::span<T> s, std::size_t want) {
+  if (s.size() != want)
+    fail(fn, std::string(name) + " has " + std::to_string(s.size()) + " elements, expected " + std::to_string(want));
+  if (s.data() == nullptr && want != 0) fail(fn, std::string(name) + " has a null data pointer");
+}
+
+template <class A, class B>
+void check_same_shape(const char* fn, const char* na, const matrix_view<A>& a, const char* nb, const matrix_view<B>& b) {
+  if (a.rows != b.rows || a.cols != b.cols)
+    fail(fn, shape(nb, b.rows, b.cols) + " does not match " + shape(na, a.rows, a.cols));
+}
+
+// Byte ranges [first row, end of last row) of two views overlap.
+template <class A, class B>
+bool overlap(const matrix_view<A>& a, const matrix_view<B>& b) {
+  if (a.size() == 0 || b.size() == 0) return false;
+  const char* a0 = reinterpret_cast<const char*>(a.data);
+  const char* a1 = reinterpret_cast<const char*>(a.data + (a.rows - 1) * a.ld + a.cols);
+  const char* b0 = reinterpret_cast<const char*>(b.data);
+  const char* b1 = reinterpret_cast<const char*>(b.data + (b.rows - 1) * b.ld + b.cols);
+  return a0 < b1 && b0 < a1;
+}
+
+// Elementwise kernels allow y == x exactly (in place), but no partial overlap.
+template <class T>
+void check_inplace_or_disjoint(const char* fn, const_matrix_view<T> x, matrix_view<T> y) {
+  if (overlap(x, y) && !(x.data == y.data && x.ld == y.ld))
+    fail(fn, "y partially overlaps x; pass the same view for in-place, or disjoint memory");
+}
+
+void check_labels(const char* fn, std::span<const std::int32_t> labels, std::size_t rows, std::size_t classes) {
+  check_span(fn, "labels", labels, rows);
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    if (labels[i] < 0 || static_cast<std::size_t>(labels[i]) >= classes)
+      fail(fn, "labels[" + std::to_string(i) + "] = " + std::to_string(labels[i]) + " is outside [0, " +
+                   std::to_string(classes) + ")");
+}
+
+void check_classes(const char* fn, const char* name, std::size_t rows, std::size_t cols) {
+  if (rows != 0 && cols == 0) fail(fn, shape(name, rows, cols) + " has no columns; a row needs at least one class");
+}
+
+template <class T>
+void check_dense(const char* fn, const_matrix_view<T> x, const_matrix_view<T> w, std::span<const T> b,
+                 matrix_view<T> y) {
+  check_view(fn, "x", x);
+  check_view(fn, "w", w);
+  check_view(fn, "y", y);
+  if (w.rows != x.cols)
+    fail(fn, shape("w", w.rows, w.cols) + " needs " + std::to_string(x.cols) + " rows to match " + shape("x", x.rows, x.cols));
+  check_span(fn, "b", b, w.cols);
+  if (y.rows != x.rows || y.cols != w.cols)
+    fail(fn, shape("y", y.rows, y.cols) + " must be " + std::to_string(x.rows) + " x " + std::to_string(w.cols));
+  const matrix_view<const T> bv(b.data(), b.empty() ? 0 : 1, b.size());
+  if (overlap(y, x) || overlap(y, w) || overlap(y, bv)) fail(fn, "y overlaps an input (x, w or b)");
+}
+
+template <class T>
+T mean_of(const detail::kernel_table<T>& t, const T* losses, std::size_t n) {
+  if (n == 0) return std::numeric_limits<T>::quiet_NaN();
+  return static_cast<T>(t.sum(losses, n) / static_cast<double>(n));
+}
+
+// Per-sample losses go to the caller's span, or to scratch when the caller only wants the mean.
+template <class T>
+T* loss_buffer(const char* fn, std::span<T> losses, std::size_t rows, std::vector<T>& scratch) {
+  if (losses.empty() && rows != 0) {
+    scratch.resize(rows);
+    return scratch.data();
+  }
+  check_span(fn, "losses", losses, rows);
+  return losses.data();
+}
+
+template <class T>
+void check_eps(const char* fn, T eps) {
+  if (!(eps > T(0) && eps < T(0.5))) fail(fn, "eps = " + std::to_string(eps) + " is outside (0, 0.5)");
+}
+
+}  // namespace
+
+template <class T>
+void dense_forward(const_matrix_view<T> x, const_matrix_view<T> w, std::span<const T> b, matrix_view<T> y) {
+  check_dense("dense_forward", x, w, b, y);
+  detail::active_table<T>().dense_forward(x.data, x.ld, w.data, w.ld, b.data(), y.data, y.ld, x.rows, x.cols, w.cols);
+}
+
+template <class T>
+void dense_relu(const_matrix_view<T> x, const_matrix_view<T> w, std::span<const T> b, matrix_view<T> y) {
+  check_dense("dense_relu", x, w, b, y);
+  detail::active_table<T>().dense_relu(x.data, x.ld, w.data, w.ld, b.data(), y.data, y.ld, x.rows, x.cols, w.cols);
+}
+
+template <class T>
+void relu(const_matrix_view<T> x, matrix_view<T> y) {
+  check_view("relu", "x", x);
+  check_view("relu", "y", y);
+  check_same_shape("relu", "x", x, "y", y);
+  check_inplace_or_disjoint("relu", x, y);
+  detail::active_table<T>().relu(x.data, x.ld, y.data, y.ld, x.rows, x.cols);
+}
+
+template <class T>
+void softmax(const_matrix_view<T> x, matrix_view<T> y) {
+  check_view("softmax", "x", x);
+  check_view("softmax", "y", y);
+  check_same_shape("softmax", "x", x, "y", y);
+  check_classes("softmax", "x", x.rows, x.cols);
+  check_inplace_or_disjoint("softmax", x, y);
+  detail::active_table<T>().softmax(x.data, x.ld, y.data, y.ld, x.rows, x.cols);
+}
+
+template <class T>
+void clip(const_matrix_view<T> x, matrix_view<T> y, T lo, T hi) {
+  check_view("clip", "x", x);
+  check_view("clip", "y", y);
+  check_same_shape("clip", "x", x, "y", y);
+  check_inplace_or_disjoint("clip", x, y);
+  if (!(lo <= hi)) fail("clip", "lo = " + std::to_string(lo) + " must be <= hi = " + std::to_string(hi));
+  detail::active_table<T>().clip(x.data, x.ld, y.data, y.ld, x.rows, x.cols, lo, hi);
+}
+
+template <class T>
+T categorical_cross_entropy(const_matrix_view<T> probs, std::span<const std::int32_t> labels, std::span<T> losses,
+                            T eps) {
+  const char* fn = "categorical_cross_entropy";
+  check_view(fn, "probs", probs);
+  check_classes(fn, "probs", probs.rows, probs.cols);
+  check_labels(fn, labels, probs.rows, probs.cols);
+  check_eps(fn, eps);
+  std::vector<T> scratch;
+  T* out = loss_buffer(fn, losses, probs.rows, scratch);
+  const auto& t = detail::active_table<T>();
+  t.cce_sparse(probs.data, probs.ld, labels.data(), out, probs.rows, probs.cols, eps);
+  return mean_of(t, out, probs.rows);
+}
+
+template <class T>
+T categorical_cross_entropy(const_matrix_view<T> probs, const_matrix_view<T> onehot, std::span<T> losses, T eps) {
+  const char* fn = "categorical_cross_entropy";
+  check_view(fn, "probs", probs);
+  check_view(fn, "onehot", onehot);
+  check_same_shape(fn, "probs", probs, "onehot", onehot);
+  check_classes(fn, "probs", probs.rows, probs.cols);
+  check_eps(fn, eps);
+  std::vector<T> scratch;
+  T* out = loss_buffer(fn, losses, probs.rows, scratch);
+  const auto& t = detail::active_table<T>();
+  t.cce_onehot(probs.data, probs.ld, onehot.data, onehot.ld, out, probs.rows, probs.cols, eps);
+  return mean_of(t, out, probs.rows);
+}
+
+template <class T>
+T softmax_cross_entropy(const_matrix_view<T> logits, std::span<const std::int32_t> labels, std::span<T> losses) {
+  const char* fn = "softmax_cross_entropy";
+  check_view(fn, "logits", logits);
+  check_classes(fn, "logits", logits.rows, logits.cols);
+  check_labels(fn, labels, logits.rows, logits.cols);
+  std::vector<T> scratch;
+  T* out = loss_buffer(fn, losses, logits.rows, scratch);
+  const auto& t = detail::active_table<T>();
+  t.softmax_cce_sparse(logits.data, logits.ld, labels.data(), out, logits.rows, logits.cols);
+  return mean_of(t, out, logits.rows);
+}
+
+template <class T>
+double accuracy(const_matrix_view<T> scores, std::span<const std::int32_t> labels) {
+  const char* fn = "accuracy";
+  check_view(fn, "scores", scores);
+  check_classes(fn, "scores", scores.rows, scores.cols);
+  check_labels(fn, labels, scores.rows, scores.cols);
+  if (scores.rows == 0) return std::numeric_limits<double>::quiet_NaN();
+  const std::size_t hits = detail::active_table<T>().accuracy_count(scores.data, scores.ld, labels.data(), scores.rows, scores.cols);
+  return static_cast<double>(hits) / static_cast<double>(scores.rows);
+}
+
+template <class T>
+double accuracy(const_matrix_view<T> scores, const_matrix_view<T> onehot) {
+  const char* fn = "accuracy";
+  check_view(fn, "scores", scores);
+  check_view(fn, "onehot", onehot);
+  check_same_shape(fn, "scores", scores, "onehot", onehot);
+  check_classes(fn, "scores", scores.rows, scores.cols);
+  if (scores.rows == 0) return std::numeric_limits<double>::quiet_NaN();
+  const auto& t = detail::active_table<T>();
+  std::vector<std::int32_t> labels(scores.rows);
+  t.argmax(onehot.data, onehot.ld, labels.data(), onehot.rows, onehot.cols);
+  return static_cast<double>(t.accuracy_count(scores.data, scores.ld, labels.data(), scores.rows, scores.cols)) /
+         static_cast<double>(scores.rows);
+}
+
+template <class T>
+void argmax(const_matrix_view<T> x, std::span<std::int32_t> out) {
+  check_view("argmax", "x", x);
+  check_classes("argmax", "x", x.rows, x.cols);
+  check_span("argmax", "out", out, x.rows);
+  if (x.cols > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
+    fail("argmax", shape("x", x.rows, x.cols) + " has more columns than an int32 index can hold");
+  detail::active_table<T>().argmax(x.data, x.ld, out.data(), x.rows, x.cols);
+}
+
+#define NNSIMD_INSTANTIATE(T)                                                                                  \
+  template void dense_forward<T>(const_matrix_view<T>, const_matrix_view<T>, std::span<const T>, matrix_view<T>); \
+  template void dense_relu<T>(const_matrix_view<T>, const_matrix_view<T>, std::span<const T>, matrix_view<T>);    \
+  template void relu<T>(const_matrix_view<T>, matrix_view<T>);                                                 \
+  template void softmax<T>(const_matrix_view<T>, matrix_view<T>);                                              \
+  template void clip<T>(const_matrix_view<T>, matrix_view<T>, T, T);                                           \
+  template T categorical_cross_entropy<T>(const_matrix_view<T>, std::span<const std::int32_t>, std::span<T>, T); \
+  template T categorical_cross_entropy<T>(const_matrix_view<T>, const_matrix_view<T>, std::span<T>, T);        \
+  template T softmax_cross_entropy<T>(const_matrix_view<T>, std::span<const std::int32_t>, std::span<T>);      \
+  template double accuracy<T>(const_matrix_view<T>, std::span<const std::int32_t>);                            \
+  template double accuracy<T>(const_matrix_view<T>, const_matrix_view<T>);                                     \
+  template void argmax<T>(const_matrix_view<T>, std::span<std::int32_t>);
+
+NNSIMD_INSTANTIATE(float)
+NNSIMD_INSTANTIATE(double)
+#undef NNSIMD_INSTANTIATE
+
+}  // namespace nnsimd

@@ -1,0 +1,93 @@
+// relu and clip: elementwise, memory-bound, idempotent maps.
+#pragma once
+
+#include <cstddef>
+
+#include <xsimd/xsimd.hpp>
+
+#include "kernels/parallel.hpp"
+
+namespace nnsimd::kernels {
+
+// relu(x) = x < 0 ? 0 : x. A compare and a blend rather than max(): x86 max returns its second operand
+// when either is NaN, and NumPy keeps the NaN. Same expression for batches and scalars.
+template <class Arch>
+struct relu_op {
+  template <class V>
+  V operator()(V x) const {
+    return xsimd::select(x < V(0), V(0), x);
+  }
+  template <class T>
+  T scalar(T x) const {
+    return x < T(0) ? T(0) : x;
+  }
+};
+
+// clip(x) = x < lo ? lo : (x > hi ? hi : x); NaN fails both compares and is kept, as numpy.clip.
+template <class Arch, class T>
+struct clip_op {
+  T lo, hi;
+  template <class V>
+  V operator()(V x) const {
+    return xsimd::select(x < V(lo), V(lo), xsimd::select(x > V(hi), V(hi), x));
+  }
+  T scalar(T x) const { return x < lo ? lo : (x > hi ? hi : x); }
+};
+
+// y[0, n) = op(x[0, n)). Four independent vectors per iteration (enough loads in flight to cover L1
+// latency at two loads per cycle). The tail reuses one full vector ending at n, overlapping elements
+// already written: correct because op is idempotent (op(op(v)) == op(v)), even in place. Only n < lanes
+// runs scalar code.
+template <class Arch, class T, class Op>
+inline void map_span(const T* x, T* y, std::size_t n, const Op& op) {
+  using V = xsimd::batch<T, Arch>;
+  constexpr std::size_t L = V::size;
+  std::size_t i = 0;
+  for (; i + 4 * L <= n; i += 4 * L) {
+    const V a = V::load_unaligned(x + i), b = V::load_unaligned(x + i + L);
+    const V c = V::load_unaligned(x + i + 2 * L), d = V::load_unaligned(x + i + 3 * L);
+    op(a).store_unaligned(y + i);
+    op(b).store_unaligned(y + i + L);
+    op(c).store_unaligned(y + i + 2 * L);
+    op(d).store_unaligned(y + i + 3 * L);
+  }
+  for (; i + L <= n; i += L) op(V::load_unaligned(x + i)).store_unaligned(y + i);
+  if (i == n) return;
+  if (n >= L) {
+    op(V::load_unaligned(x + n - L)).store_unaligned(y + n - L);
+  } else {
+    for (; i < n; ++i) y[i] = op.scalar(x[i]);
+  }
+}
+
+// Applies op to a rows x cols strided matrix. When both x and y are contiguous (ld == cols) the matrix
+// is one span, so short rows (the book's 300 x 3) still run full vectors; the span is cut into blocks
+// of kBlock elements that the threads share.
+template <class Arch, class T, class Op>
+void map_rows(const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t rows, std::size_t cols, const Op& op) {
+  if (rows == 0 || cols == 0) return;
+  if (ldx == cols && ldy == cols) {
+    constexpr std::size_t kBlock = 16384;  // 64 KiB of float: whole cache lines, enough to amortize a fork
+    const std::size_t n = rows * cols, blocks = (n + kBlock - 1) / kBlock;
+    detail::parallel_rows<Arch>(blocks, kBlock, 1, [&](std::size_t b0, std::size_t b1) {
+      const std::size_t i0 = b0 * kBlock, i1 = b1 * kBlock < n ? b1 * kBlock : n;
+      map_span<Arch>(x + i0, y + i0, i1 - i0, op);
+    });
+    return;
+  }
+  detail::parallel_rows<Arch>(rows, cols, 1, [&](std::size_t r0, std::size_t r1) {
+    for (std::size_t r = r0; r < r1; ++r) map_span<Arch>(x + r * ldx, y + r * ldy, cols, op);
+  });
+}
+
+template <class Arch, class T>
+void relu(const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t rows, std::size_t cols) {
+  map_rows<Arch>(x, ldx, y, ldy, rows, cols, relu_op<Arch>{});
+}
+
+template <class Arch, class T>
+void clip(const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t rows, std::size_t cols, T lo, T hi) {
+  map_rows<Arch>(x, ldx, y, ldy, rows, cols, clip_op<Arch, T>{lo, hi});
+}
+
+}  // namespace nnsimd::kernels

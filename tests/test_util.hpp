@@ -1,0 +1,131 @@
+// Shared test machinery: one parameter per (runnable ISA, element type), strided and misaligned
+// buffers with guarded padding, and seeded data.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "numerics/oracle.hpp"
+#include "numerics/tolerance.hpp"
+#include "numerics/ulp.hpp"
+#include "nnsimd/detail/kernel_table.hpp"
+#include "nnsimd/nnsimd.hpp"
+
+namespace nnsimd::test {
+
+struct isa_dtype {
+  isa target;
+  bool f64;
+};
+
+inline std::vector<isa_dtype> all_cases() {
+  std::vector<isa_dtype> v;
+  for (isa i : runnable_isas()) {
+    v.push_back({i, false});
+    v.push_back({i, true});
+  }
+  return v;
+}
+
+inline std::string case_name(const ::testing::TestParamInfo<isa_dtype>& info) {
+  return std::string(to_string(info.param.target)) + (info.param.f64 ? "_f64" : "_f32");
+}
+
+// Calls f.template operator()<T>(table) with the table of the case's ISA and element type:
+//   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) { ... });
+template <class F>
+void with_table(const isa_dtype& c, F&& f) {
+  if (c.f64)
+    f.template operator()<double>(detail::table<double>(c.target));
+  else
+    f.template operator()<float>(detail::table<float>(c.target));
+}
+
+class IsaTest : public ::testing::TestWithParam<isa_dtype> {};
+
+// Lengths that reach every path of a kernel vectorized with L lanes and unroll U for L in {2, 4, 8, 16}
+// and U up to 4: below, at and above each multiple that matters, plus long ones.
+inline const std::vector<std::size_t>& edge_lengths() {
+  static const std::vector<std::size_t> v = {1,  2,  3,  4,  5,  7,  8,  9,  15, 16,  17,  31,  32,  33,
+                                             47, 48, 49, 63, 64, 65, 95, 127, 128, 129, 255, 257, 1000};
+  return v;
+}
+
+// A rows x cols matrix inside a larger allocation: row stride ld >= cols, and the first element offset
+// by `misalign` elements from a 64-byte boundary, so no row is vector-aligned. Padding (the gaps
+// between rows and a guard after the last row) holds a sentinel, checked by padding_intact().
+template <class T>
+struct strided {
+  std::size_t rows, cols, ld, offset;
+  std::vector<T> storage;
+  static constexpr std::size_t kGuard = 64;
+
+  strided(std::size_t r, std::size_t c, std::size_t pad = 3, std::size_t misalign = 1)
+      : rows(r), cols(c), ld(c + pad), offset(misalign), storage(offset + r * (c + pad) + kGuard, sentinel()) {}
+
+  static T sentinel() { return T(-12345.678); }
+  T* data() { return storage.data() + offset; }
+  const T* data() const { return storage.data() + offset; }
+  T& operator()(std::size_t r, std::size_t c) { return data()[r * ld + c]; }
+  const T& operator()(std::size_t r, std::size_t c) const { return data()[r * ld + c]; }
+  matrix_view<T> view() { return {data(), rows, cols, ld}; }
+  const_matrix_view<T> cview() const { return {data(), rows, cols, ld}; }
+
+  bool padding_intact() const {
+    for (std::size_t i = 0; i < storage.size(); ++i) {
+      const bool inside = i >= offset && (i - offset) / ld < rows && (i - offset) % ld < cols;
+      if (!inside && storage[i] != sentinel()) return false;
+    }
+    return true;
+  }
+};
+
+// Uniform values in [lo, hi), reproducible from the seed.
+template <class T>
+void fill_uniform(strided<T>& m, T lo, T hi, std::uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> d(lo, hi);
+  for (std::size_t r = 0; r < m.rows; ++r)
+    for (std::size_t c = 0; c < m.cols; ++c) m(r, c) = static_cast<T>(d(gen));
+}
+
+inline std::vector<std::int32_t> random_labels(std::size_t n, std::size_t classes, std::uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::uniform_int_distribution<std::int32_t> d(0, static_cast<std::int32_t>(classes) - 1);
+  std::vector<std::int32_t> v(n);
+  for (auto& x : v) x = d(gen);
+  return v;
+}
+
+// Both NaN, or equal (0 == -0). For exact kernels.
+template <class T>
+bool same_value(T a, T b) {
+  return (std::isnan(a) && std::isnan(b)) || a == b;
+}
+
+// |computed - exact| <= bound, with NaN matching NaN and infinities matching exactly.
+template <class T>
+::testing::AssertionResult within(T computed, long double exact, long double bound) {
+  if (std::isnan(exact) || std::isinf(exact)) {
+    if ((std::isnan(exact) && std::isnan(computed)) || static_cast<long double>(computed) == exact)
+      return ::testing::AssertionSuccess();
+  } else if (std::fabs(static_cast<long double>(computed) - exact) <= bound) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "computed " << static_cast<double>(computed) << " vs exact "
+                                       << static_cast<double>(exact) << ": error "
+                                       << static_cast<double>(std::fabs(static_cast<long double>(computed) - exact))
+                                       << " > bound " << static_cast<double>(bound) << " ("
+                                       << static_cast<double>(numerics::ulp_error(computed, exact)) << " ulp)";
+}
+
+}  // namespace nnsimd::test
+
+#define NNSIMD_INSTANTIATE_ISA_SUITE(Suite) \
+  INSTANTIATE_TEST_SUITE_P(, Suite, ::testing::ValuesIn(::nnsimd::test::all_cases()), ::nnsimd::test::case_name)
