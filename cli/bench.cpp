@@ -1,0 +1,159 @@
+// `nnsimd bench`: a thin driver around the benchmark binary (nnsimd_bench, from bench/) and the summary
+// tool (tools/summarize.py). It finds them, runs the benchmarks with the mode flag and a JSON output in
+// results/<machine-id>/, lets their progress stream to the terminal, then prints the summary.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "nnsimd/machine.hpp"
+
+namespace nnsimd::cli {
+
+namespace {
+namespace fs = std::filesystem;
+
+struct bench_options {
+  bool full = false;
+  std::string out_dir, bench_path, filter;
+  bool no_summary = false;
+  std::vector<std::string> extra;
+};
+
+fs::path self_dir() {
+  std::error_code ec;
+  const fs::path p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path(".") : p.parent_path();
+}
+
+// The benchmark binary: --bench-path, NNSIMD_BENCH, the path CMake recorded, then next to this binary
+// (build/cli/nnsimd -> build/bench/nnsimd_bench, or the same folder after `cmake --install`).
+std::string find_bench(const std::string& given) {
+  std::vector<fs::path> candidates;
+  if (!given.empty()) {
+    std::error_code ec;
+    return fs::is_regular_file(given, ec) && ::access(given.c_str(), X_OK) == 0 ? given : std::string();
+  }
+  if (const char* e = std::getenv("NNSIMD_BENCH")) candidates.emplace_back(e);
+#if defined(NNSIMD_BENCH_PATH)
+  candidates.emplace_back(NNSIMD_BENCH_PATH);
+#endif
+  candidates.push_back(self_dir() / "nnsimd_bench");
+  candidates.push_back(self_dir() / ".." / "bench" / "nnsimd_bench");
+  for (const auto& c : candidates) {
+    std::error_code ec;
+    if (fs::is_regular_file(c, ec) && ::access(c.c_str(), X_OK) == 0) return c.string();
+  }
+  return {};
+}
+
+std::string find_summarize() {
+  std::vector<fs::path> candidates;
+#if defined(NNSIMD_SUMMARIZE_PATH)
+  candidates.emplace_back(NNSIMD_SUMMARIZE_PATH);
+#endif
+  candidates.push_back(fs::path("tools") / "summarize.py");
+  for (const auto& c : candidates) {
+    std::error_code ec;
+    if (fs::is_regular_file(c, ec)) return c.string();
+  }
+  return {};
+}
+
+// Runs argv with the terminal inherited (progress streams as it comes); returns the exit status.
+int spawn(const std::vector<std::string>& argv) {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    std::vector<char*> a;
+    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+    a.push_back(nullptr);
+    ::execvp(a[0], a.data());
+    std::fprintf(stderr, "nnsimd bench: cannot execute %s\n", a[0]);
+    std::_Exit(127);
+  }
+  int st = 0;
+  while (::waitpid(pid, &st, 0) < 0) {
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+int bench(const bench_options& o) {
+  const std::string exe = find_bench(o.bench_path);
+  if (exe.empty()) {
+    std::fprintf(stderr,
+                 "nnsimd bench: the benchmark binary nnsimd_bench was not found (looked at --bench-path, $NNSIMD_BENCH, "
+                 "the build's bench/ folder and next to nnsimd). Build it: cmake --build <build> --target nnsimd_bench "
+                 "(needs libbenchmark-dev and NNSIMD_BUILD_BENCH=ON)\n");
+    return kExitMissing;
+  }
+  const fs::path dir = o.out_dir.empty() ? fs::path("results") / describe_machine().id : fs::path(o.out_dir);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "nnsimd bench: cannot create %s: %s\n", dir.c_str(), ec.message().c_str());
+    return kExitBadInput;
+  }
+  char stamp[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  const fs::path json = dir / (std::string("bench-") + (o.full ? "full-" : "quick-") + stamp + ".json");
+
+  std::vector<std::string> argv = {exe, o.full ? "--full" : "--quick", "--benchmark_out=" + json.string(),
+                                   "--benchmark_out_format=json"};
+  if (!o.filter.empty()) argv.push_back("--benchmark_filter=" + o.filter);
+  argv.insert(argv.end(), o.extra.begin(), o.extra.end());
+  std::string cmdline;
+  for (const auto& a : argv) cmdline += (cmdline.empty() ? "" : " ") + a;
+  std::printf("nnsimd bench: %s\n", cmdline.c_str());
+  const int rc = spawn(argv);
+  if (rc != 0) {
+    std::fprintf(stderr, "nnsimd bench: %s exited with status %d\n", exe.c_str(), rc);
+    return kExitFailed;
+  }
+  std::printf("nnsimd bench: results in %s\n", json.c_str());
+  if (o.no_summary) return kExitOk;
+  const std::string summarize = find_summarize();
+  if (summarize.empty()) {
+    std::fprintf(stderr, "nnsimd bench: tools/summarize.py not found; no summary printed (run from the source tree)\n");
+    return kExitMissing;
+  }
+#if defined(NNSIMD_PYTHON3)
+  const std::string python = NNSIMD_PYTHON3;
+#else
+  const std::string python = "python3";
+#endif
+  const int src = spawn({python, summarize, json.string()});
+  if (src != 0) {
+    std::fprintf(stderr, "nnsimd bench: %s %s exited with status %d\n", python.c_str(), summarize.c_str(), src);
+    return kExitFailed;
+  }
+  const fs::path md = dir / "summary.md";
+  if (fs::is_regular_file(md, ec)) spawn({"cat", md.string()});
+  return kExitOk;
+}
+}  // namespace
+
+void add_bench(CLI::App& app, int& status) {
+  auto* o = new bench_options;
+  auto* cmd = app.add_subcommand("bench", "Run the benchmark suite (quick by default) into results/<machine-id>/ and summarize it");
+  cmd->add_flag("--full", o->full, "The full suite (all sizes, repetitions); default: --quick");
+  cmd->add_flag_callback("--quick", [o] { o->full = false; }, "The quick suite (the default)");
+  cmd->add_option("--out", o->out_dir, "Results folder (default: results/<machine-id>)");
+  cmd->add_option("--filter", o->filter, "Google Benchmark --benchmark_filter regex");
+  cmd->add_option("--bench-path", o->bench_path, "The nnsimd_bench executable (default: found next to nnsimd)");
+  cmd->add_flag("--no-summary", o->no_summary, "Do not run tools/summarize.py");
+  cmd->add_option("extra", o->extra, "Further flags for nnsimd_bench, after --");
+  cmd->callback([o, &status] { status = bench(*o); });
+}
+
+}  // namespace nnsimd::cli

@@ -1,0 +1,57 @@
+"""ctest: `nnsimd accuracy` exit codes and report. 0 and a JSON report with every kernel x dtype x
+runnable ISA; 1 when a bound is exceeded (--tolerance-scale 0 makes every inexact kernel exceed its
+bound); --baseline flags growth (exit 1 only with --fail-on-growth); 2 for an unreadable baseline.
+Usage: check_accuracy.py NNSIMD_BINARY WORKDIR."""
+import json
+import os
+import subprocess
+import sys
+
+nnsimd, work = sys.argv[1], os.path.join(sys.argv[2], "accuracy")
+os.makedirs(work, exist_ok=True)
+failures = 0
+
+
+def run(*args):
+    return subprocess.run([nnsimd, "accuracy", *args], capture_output=True, text=True)
+
+
+def expect(name, cond, p=None):
+    global failures
+    print(("ok   " if cond else "FAIL ") + name)
+    if not cond:
+        failures += 1
+        if p is not None:
+            print(p.stdout[-3000:], p.stderr)
+
+
+report = os.path.join(work, "report.json")
+p = run("--out", report)
+expect("a clean run exits 0", p.returncode == 0, p)
+data = json.load(open(report))
+info = subprocess.run([nnsimd, "info"], capture_output=True, text=True, check=True).stdout
+isas = next(l for l in info.splitlines() if l.startswith("runnable ISAs:")).split(":")[1].split()
+rows = {(r["kernel"], r["dtype"], r["isa"]) for r in data["results"]}
+expect("the report covers every kernel x dtype x runnable ISA",
+       all((k, d, i) in rows for k in ("dense_forward", "relu", "softmax", "cce_sparse", "argmax")
+           for d in ("f32", "f64") for i in isas))
+
+p = run("--out", os.path.join(work, "scaled.json"), "--tolerance-scale", "0")
+expect("--tolerance-scale 0 exits 1 and names the failing kernels",
+       p.returncode == 1 and "FAIL" in p.stdout and "worst:" in p.stdout, p)
+
+base = dict(data)
+base["results"] = [dict(r, max_ulp=0.0) if r["kernel"] == "dense_forward" else r for r in data["results"]]
+basefile = os.path.join(work, "baseline.json")
+json.dump(base, open(basefile, "w"))
+p = run("--out", os.path.join(work, "cmp.json"), "--baseline", basefile)
+expect("growth against a baseline is flagged, exit 0 without --fail-on-growth",
+       p.returncode == 0 and "GREW" in p.stdout and "dense_forward" in p.stdout, p)
+p = run("--out", os.path.join(work, "cmp.json"), "--baseline", basefile, "--fail-on-growth")
+expect("--fail-on-growth exits 1", p.returncode == 1, p)
+p = run("--out", os.path.join(work, "cmp.json"), "--baseline", report, "--fail-on-growth")
+expect("the same build against its own report does not grow", p.returncode == 0 and "GREW" not in p.stdout, p)
+open(os.path.join(work, "junk.json"), "w").write("{not json")
+p = run("--out", os.path.join(work, "cmp.json"), "--baseline", os.path.join(work, "junk.json"))
+expect("an unreadable baseline exits 2", p.returncode == 2, p)
+sys.exit(1 if failures else 0)
