@@ -1,0 +1,37 @@
+// Loops that measure this machine's ceilings (the roofline of every kernel result), one copy per ISA
+// (bench/limits_<isa>.cpp, compiled with that ISA's flags, written with xsimd).
+#pragma once
+
+#include <cstddef>
+
+#include "nnsimd/isa.hpp"
+
+namespace nnsimd::bench {
+
+// Independent FMA chains per call: Zen 4 and Skylake-SP have 2 FMA pipes of 4 cycles latency, so 8
+// chains keep both busy; 12 also cover 5-cycle FMAs (Zen 2: 2 x 5 = 10) and still fit in the 16
+// vector registers of SSE2/AVX2.
+inline constexpr std::size_t fma_chains = 12;
+
+struct limit_fns {
+  // `iters` rounds of fma_chains independent vector FMAs (a * x + c on SSE2, where xsimd has no fused
+  // form): flops = 2 * lanes * fma_chains * iters. Returns a combination of the chains to keep them live.
+  float (*fma_f32)(std::size_t iters);
+  double (*fma_f64)(std::size_t iters);
+  std::size_t lanes_f32, lanes_f64;
+  // Sum of n floats (n a multiple of 8 vectors), 8 accumulators: the read bandwidth.
+  float (*read)(const float* p, std::size_t n);
+  // dst = src, n floats (n a multiple of 4 vectors), aligned loads and stores: the copy bandwidth.
+  void (*copy)(const float* src, float* dst, std::size_t n);
+  // y = exp(x) / log(x) with xsimd, n a multiple of the vector length.
+  void (*exp_f32)(const float* x, float* y, std::size_t n);
+  void (*exp_f64)(const double* x, double* y, std::size_t n);
+  void (*log_f32)(const float* x, float* y, std::size_t n);
+  void (*log_f64)(const double* x, double* y, std::size_t n);
+};
+
+// Defined by bench/limits_<I>.cpp for every ISA in NNSIMD_ISAS.
+template <isa I>
+const limit_fns& limits();
+
+}  // namespace nnsimd::bench

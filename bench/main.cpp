@@ -1,0 +1,610 @@
+// nnsimd_bench: every kernel of kernels.def (except `sum`, the library's internal mean helper) for float
+// and double, each implementation side by side, plus this machine's limits, in one Google Benchmark run.
+//
+// Names (parsed by tools/): <kernel>/<dtype>/<impl>/<shapeset>:<dims>, e.g.
+//   dense_forward/f32/avx512/mnist:1024x784x128     softmax/f64/autovec_avx2/book:300x3
+//   relu/f32/peer_eigen/elems:65536                  softmax/f32/avx512_t2/vocab:64x32000
+// followed by Google Benchmark's "/real_time" (multi-threaded benchmarks: real time; the others use CPU
+// time, which holds up better on a shared machine) and, in
+// --full mode, repetition / aggregate suffixes. Implementations:
+//   scalar          detail::table<T>(isa::scalar): the reference loops, vectorizers off
+//   autovec_<isa>   the same loops at -O3 with <isa>'s flags (bench/autovec_<isa>.cpp)
+//   <isa>           nnsimd's xsimd kernels, 1 thread
+//   <isa>_t<N>      the same with N = 2 .. cores OpenMP threads, default parallel threshold (so small
+//                   shapes stay on one thread); best ISA and float only
+//   peer_<lib>      Eigen, OpenBLAS, oneDNN, XNNPACK where found at configure time, 1 thread
+// Every implementation's output is checked once against the long-double oracle within a derived
+// bound (problem.hpp) before it is timed; a disagreement is reported with SkipWithError, and makes the
+// exit status 1 when the implementation is nnsimd's own (a peer's is only reported).
+//
+// Machine limits: limit/fma/<f32|f64>/<isa>[/t<N>], limit/read/<L1|L2|L3|DRAM>[/t<N>],
+// limit/copy/<level>, limit/exp/<f32|f64>/<isa>, limit/log/<f32|f64>/<isa>.
+//
+// Counters: flops, bytes, elements (per second); ws_bytes (working set, not a rate); the label
+// "roof=fma|mem|exp|mem+log" says which ceiling bounds the kernel.
+//
+// Modes: --quick (or NNSIMD_BENCH_MODE=quick): min time 0.01 s per benchmark, no scalar/autovec
+// dense above 2^28 flops (imagenet, square: seconds per call) and the square only for the best ISA,
+// its threads and the peers; --full (NNSIMD_BENCH_MODE=full): 5 repetitions with aggregates, except the
+// square for scalar and the widest autovec (one call of ~50 s each; narrower autovec copies are not run
+// at that shape in any mode). Expect about 10 minutes for --full on a 2-core Zen 4. Default: Google Benchmark's own defaults. Every --benchmark_* flag
+// given on the command line wins over the mode's.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
+#include "autovec.hpp"
+#include "limits.hpp"
+#include "nnsimd/detail/kernel_table.hpp"
+#include "nnsimd/machine.hpp"
+#include "nnsimd/nnsimd.hpp"
+#include "problem.hpp"
+
+namespace nnsimd::bench {
+namespace {
+
+enum class mode { standard, quick, full };
+mode g_mode = mode::standard;
+// nnsimd's own implementations (scalar, autovec, xsimd) that disagreed with the oracle: the exit code.
+int g_own_errors = 0;
+
+const char* mode_name(mode m) { return m == mode::quick ? "quick" : m == mode::full ? "full" : "default"; }
+
+constexpr const char* kernel_names[] = {
+#define NNSIMD_KERNEL(name, ret, params) #name,
+#include "nnsimd/detail/kernels.def"
+#undef NNSIMD_KERNEL
+};
+
+template <class T>
+constexpr const char* dtype_name() {
+  return sizeof(T) == 4 ? "f32" : "f64";
+}
+
+// ---- implementations ----------------------------------------------------------------------------
+struct impl {
+  std::string name;
+  const detail::kernel_table<float>* tf = nullptr;  // nnsimd table (scalar, autovec, xsimd) ...
+  const detail::kernel_table<double>* td = nullptr;
+  const peer_api* peer = nullptr;                   // ... or a peer
+  int threads = 1;
+  bool slow = false;  // scalar and autovec: seconds per dense call at the large shapes
+  bool narrow = false;  // an xsimd ISA below the best one (or an autovec below the best autovec)
+  bool f32_only = false;
+};
+
+template <class T>
+const detail::kernel_table<T>* table_of(const impl& im) {
+  if constexpr (sizeof(T) == 4)
+    return im.tf;
+  else
+    return im.td;
+}
+
+template <isa I>
+void add_autovec(std::vector<impl>& out) {
+  if (!is_runnable(I)) return;
+  impl im;
+  im.name = std::string("autovec_") + std::string(to_string(I));
+  im.tf = &autovec_table<I, float>();
+  im.td = &autovec_table<I, double>();
+  im.slow = true;
+  out.push_back(im);
+}
+
+bool peer_runnable(const peer_api& p) {
+  if (p.isa[0] == '\0') return true;
+  try {
+    return is_runnable(parse_isa(p.isa));
+  } catch (const error&) {
+    return false;
+  }
+}
+
+std::vector<impl> implementations() {
+  std::vector<impl> out;
+  {
+    impl s;
+    s.name = "scalar";
+    s.tf = &detail::table<float>(isa::scalar);
+    s.td = &detail::table<double>(isa::scalar);
+    s.slow = true;
+    out.push_back(s);
+  }
+#if defined(NNSIMD_BENCH_HAVE_SSE2)
+  add_autovec<isa::sse2>(out);
+#endif
+#if defined(NNSIMD_BENCH_HAVE_AVX2)
+  add_autovec<isa::avx2>(out);
+#endif
+#if defined(NNSIMD_BENCH_HAVE_AVX512)
+  add_autovec<isa::avx512>(out);
+#endif
+#if defined(NNSIMD_BENCH_HAVE_NEON64)
+  add_autovec<isa::neon64>(out);
+#endif
+  for (std::size_t i = 1; i + 1 < out.size(); ++i) out[i].narrow = true;  // all autovec but the widest
+  isa best = isa::scalar;
+  for (isa i : runnable_isas()) {
+    if (i == isa::scalar) continue;
+    if (!out.empty() && !out.back().slow && !out.back().peer) out.back().narrow = true;
+    impl x;
+    x.name = std::string(to_string(i));
+    x.tf = &detail::table<float>(i);
+    x.td = &detail::table<double>(i);
+    out.push_back(x);
+    best = i;
+  }
+  const int cores = static_cast<int>(describe_machine().cores);
+  if (best != isa::scalar)
+    for (int n = 2; n <= cores; ++n) {
+      impl t;
+      t.name = std::string(to_string(best)) + "_t" + std::to_string(n);
+      t.tf = &detail::table<float>(best);
+      t.td = &detail::table<double>(best);
+      t.threads = n;
+      t.f32_only = true;
+      out.push_back(t);
+    }
+  std::vector<const peer_api*> peers;
+#if defined(NNSIMD_BENCH_PEER_EIGEN)
+  peers.push_back(&peer_eigen());
+#endif
+#if defined(NNSIMD_BENCH_PEER_OPENBLAS)
+  peers.push_back(&peer_openblas());
+#endif
+#if defined(NNSIMD_BENCH_PEER_ONEDNN)
+  peers.push_back(&peer_onednn());
+#endif
+#if defined(NNSIMD_BENCH_PEER_XNNPACK)
+  peers.push_back(&peer_xnnpack());
+#endif
+  for (const peer_api* p : peers) {
+    if (!peer_runnable(*p)) {
+      std::fprintf(stderr, "nnsimd_bench: peer_%s skipped: built for %s, which this CPU cannot run\n", p->name,
+                   p->isa);
+      continue;
+    }
+    impl x;
+    x.name = std::string("peer_") + p->name;
+    x.peer = p;
+    out.push_back(x);
+  }
+  return out;
+}
+
+// ---- one live problem at a time -----------------------------------------------------------------
+// Benchmarks of one case (kernel, dtype, shape) are registered consecutively, so they share one set of
+// inputs; the next case frees it (16 Mi doubles in and out are 256 MiB).
+std::unique_ptr<problem<float>> g_pf;
+std::unique_ptr<problem<double>> g_pd;
+
+template <class T>
+problem<T>& problem_for(kernel k, const shape& s) {
+  auto& slot = [&]() -> std::unique_ptr<problem<T>>& {
+    if constexpr (sizeof(T) == 4)
+      return g_pf;
+    else
+      return g_pd;
+  }();
+  if (!slot || slot->k != k || slot->s.set != s.set || slot->s.rows != s.rows || slot->s.a != s.a ||
+      slot->s.b != s.b) {
+    g_pf.reset();
+    g_pd.reset();
+    slot = std::make_unique<problem<T>>(k, s);
+  }
+  return *slot;
+}
+
+template <class T>
+void call_table(const detail::kernel_table<T>& tab, problem<T>& pr) {
+  const std::size_t r = pr.rows, c = pr.cols, n = pr.n_in;
+  switch (pr.k) {
+    case kernel::dense_forward: tab.dense_forward(pr.x.get(), n, pr.w.get(), c, pr.b.get(), pr.y.get(), c, r, n, c); break;
+    case kernel::dense_relu: tab.dense_relu(pr.x.get(), n, pr.w.get(), c, pr.b.get(), pr.y.get(), c, r, n, c); break;
+    case kernel::relu: tab.relu(pr.x.get(), c, pr.y.get(), c, r, c); break;
+    case kernel::clip: tab.clip(pr.x.get(), c, pr.y.get(), c, r, c, pr.lo, pr.hi); break;
+    case kernel::softmax: tab.softmax(pr.x.get(), c, pr.y.get(), c, r, c); break;
+    case kernel::cce_sparse: tab.cce_sparse(pr.p.get(), c, pr.labels.get(), pr.losses.get(), r, c, pr.eps); break;
+    case kernel::cce_onehot: tab.cce_onehot(pr.p.get(), c, pr.t.get(), c, pr.losses.get(), r, c, pr.eps); break;
+    case kernel::softmax_cce_sparse: tab.softmax_cce_sparse(pr.x.get(), c, pr.labels.get(), pr.losses.get(), r, c); break;
+    case kernel::argmax: tab.argmax(pr.x.get(), c, pr.idx.get(), r, c); break;
+    case kernel::accuracy_count: pr.count = tab.accuracy_count(pr.x.get(), c, pr.labels.get(), r, c); break;
+    case kernel::sum: break;
+  }
+}
+
+template <class T>
+peer_op make_peer(const peer_api& p, problem<T>& pr) {
+  if constexpr (sizeof(T) == 4)
+    return p.make_f32(pr.view());
+  else
+    return p.make_f64(pr.view());
+}
+
+template <class T>
+void run_case(benchmark::State& st, kernel k, shape s, const impl& im, bool check_after) {
+  problem<T>& pr = problem_for<T>(k, s);
+  set_num_threads(im.threads);
+  peer_op op;
+  if (im.peer) {
+    op = make_peer(*im.peer, pr);
+    if (op.error) {
+      st.SkipWithError(op.error);
+      return;
+    }
+  }
+  struct guard {
+    peer_op& o;
+    ~guard() {
+      if (o.destroy) o.destroy(o.state);
+    }
+  } g{op};
+  const detail::kernel_table<T>* tab = table_of<T>(im);
+  auto once = [&] {
+    if (im.peer)
+      op.run(op.state);
+    else
+      call_table(*tab, pr);
+  };
+  auto check = [&] {
+    if (const std::string err = pr.check(); !err.empty()) {
+      if (!im.peer) ++g_own_errors;
+      st.SkipWithError(("disagrees with the oracle: " + err).c_str());
+      return false;
+    }
+    return true;
+  };
+  pr.clear_outputs();
+  if (!check_after) {
+    once();
+    if (!check()) return;
+  }
+  void* out = pr.y.get() ? static_cast<void*>(pr.y.get())
+              : pr.losses.get() ? static_cast<void*>(pr.losses.get())
+                                : static_cast<void*>(pr.idx.get());
+  for (auto _ : st) {
+    once();
+    benchmark::DoNotOptimize(out);
+    benchmark::DoNotOptimize(pr.count);
+    benchmark::ClobberMemory();
+  }
+  if (check_after && !check()) return;
+  using C = benchmark::Counter;
+  if (pr.flops() > 0) st.counters["flops"] = C(pr.flops(), C::kIsIterationInvariantRate);
+  st.counters["bytes"] = C(pr.bytes(), C::kIsIterationInvariantRate);
+  st.counters["elements"] = C(pr.elements(), C::kIsIterationInvariantRate);
+  st.counters["ws_bytes"] = C(pr.ws_bytes());
+  st.SetLabel(roof_of(k));
+  set_num_threads(1);
+}
+
+// ---- registration -------------------------------------------------------------------------------
+// Shapes of each kernel. A switch over every kernel of kernels.def: a new kernel without benchmark
+// shapes is a compile warning (-Wswitch), not a silently missing benchmark.
+std::vector<shape> shapes_of(kernel k) {
+  switch (k) {
+    case kernel::dense_forward:
+    case kernel::dense_relu: return {std::begin(dense_shapes), std::end(dense_shapes)};
+    case kernel::relu:
+    case kernel::clip: {
+      std::vector<shape> v;
+      for (std::size_t n : elem_counts) v.push_back(elem_shape(n));
+      return v;
+    }
+    case kernel::softmax: return {std::begin(softmax_shapes), std::end(softmax_shapes)};
+    case kernel::cce_sparse:
+    case kernel::cce_onehot:
+    case kernel::softmax_cce_sparse:
+    case kernel::argmax:
+    case kernel::accuracy_count: return {std::begin(loss_shapes), std::end(loss_shapes)};
+    case kernel::sum: return {};  // internal helper of the mean losses, timed inside them
+  }
+  return {};
+}
+
+template <class T>
+void register_kernels(const std::vector<impl>& impls) {
+  for (int ki = 0; ki < static_cast<int>(std::size(kernel_names)); ++ki) {
+    const kernel k = static_cast<kernel>(ki);
+    for (const shape& s : shapes_of(k)) {
+      const std::string dims = dims_of(k, s);
+      const double flops = is_dense(k) ? 2.0 * s.rows * s.a * s.b : 0.0;
+      for (const impl& im : impls) {
+        if (im.f32_only && sizeof(T) != 4) continue;
+        if (im.peer && !im.peer->supports(k, sizeof(T) == 8)) continue;
+        // Quick mode: no reference dense above 2^28 flops (0.1-10 s per call), and the 2048^3 square
+        // for the best ISA, its threads and the peers only (0.5-2.5 s per call for the narrower ISAs).
+        if (g_mode == mode::quick && im.slow && flops > double(1 << 28)) continue;
+        if (g_mode == mode::quick && im.narrow && flops > double(1ull << 32)) continue;
+        // Every mode: the 2048^3 square runs the reference loops (50 s per call here: 0.34 GFLOP/s, a
+        // column of w per output) as scalar and as the widest autovec only; the narrower autovec
+        // copies run the same scalar code (the float sum cannot be reordered without -ffast-math).
+        const bool huge = flops > double(1ull << 32);
+        if (huge && im.slow && im.narrow) continue;
+        const std::string name = std::string(kernel_names[ki]) + "/" + dtype_name<T>() + "/" + im.name + "/" +
+                                 s.set + ":" + dims;
+        const bool check_after = huge && im.slow;
+        auto* b = benchmark::RegisterBenchmark(name.c_str(), [k, s, im, check_after](benchmark::State& st) {
+          run_case<T>(st, k, s, im, check_after);
+        });
+        // One thread: CPU time, robust on a shared machine; N threads: real time (Google Benchmark's
+        // CPU time would add up the threads).
+        if (im.threads > 1) b->UseRealTime();
+        // ... and there one call, one repetition, checked after the call rather than before.
+        if (huge && im.slow) b->Iterations(1)->Repetitions(1);
+      }
+    }
+  }
+}
+
+// ---- machine limits -----------------------------------------------------------------------------
+template <class T>
+void* alloc_aligned(std::size_t n) {
+  void* p = std::aligned_alloc(64, (n * sizeof(T) + 63) / 64 * 64);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+const limit_fns* limits_of(isa i) {
+  switch (i) {
+#if defined(NNSIMD_BENCH_HAVE_SSE2)
+    case isa::sse2: return &limits<isa::sse2>();
+#endif
+#if defined(NNSIMD_BENCH_HAVE_AVX2)
+    case isa::avx2: return &limits<isa::avx2>();
+#endif
+#if defined(NNSIMD_BENCH_HAVE_AVX512)
+    case isa::avx512: return &limits<isa::avx512>();
+#endif
+#if defined(NNSIMD_BENCH_HAVE_NEON64)
+    case isa::neon64: return &limits<isa::neon64>();
+#endif
+    default: return nullptr;
+  }
+}
+
+void register_limits() {
+  using C = benchmark::Counter;
+  const machine_info& m = describe_machine();
+  const int cores = static_cast<int>(m.cores);
+  const limit_fns* best = nullptr;
+  std::string best_name;
+  for (isa i : runnable_isas()) {
+    const limit_fns* f = limits_of(i);
+    if (!f) continue;
+    best = f;
+    best_name = std::string(to_string(i));
+    const std::string in = best_name;
+    // FMA peak per vector width.
+    constexpr std::size_t iters = 4096;
+    for (int dbl = 0; dbl < 2; ++dbl) {
+      const std::string dt = dbl ? "f64" : "f32";
+      const double flops = 2.0 * (dbl ? f->lanes_f64 : f->lanes_f32) * fma_chains * iters;
+      benchmark::RegisterBenchmark(("limit/fma/" + dt + "/" + in).c_str(), [f, dbl, flops](benchmark::State& st) {
+        for (auto _ : st) {
+          if (dbl)
+            benchmark::DoNotOptimize(f->fma_f64(iters));
+          else
+            benchmark::DoNotOptimize(f->fma_f32(iters));
+        }
+        st.counters["flops"] = C(flops, C::kIsIterationInvariantRate);
+        st.SetLabel("limit");
+      });
+      // exp / log throughput over an L1-resident buffer: 1024 elements in and out (16 KiB of double).
+      for (int lg = 0; lg < 2; ++lg) {
+        const std::string fn = lg ? "log" : "exp";
+        benchmark::RegisterBenchmark(("limit/" + fn + "/" + dt + "/" + in).c_str(), [f, dbl, lg](benchmark::State& st) {
+          constexpr std::size_t n = 1024;
+          std::mt19937 rng(42);
+          // exp over [-10, 10] and log over [0.01, 100]: the ranges the kernels feed them, normal results.
+          std::uniform_real_distribution<double> u(lg ? 0.01 : -10.0, lg ? 100.0 : 10.0);
+          if (dbl) {
+            std::unique_ptr<double, decltype(&std::free)> x(static_cast<double*>(alloc_aligned<double>(n)), &std::free),
+                y(static_cast<double*>(alloc_aligned<double>(n)), &std::free);
+            for (std::size_t i = 0; i < n; ++i) x.get()[i] = u(rng);
+            for (auto _ : st) {
+              (lg ? f->log_f64 : f->exp_f64)(x.get(), y.get(), n);
+              benchmark::DoNotOptimize(y.get());
+              benchmark::ClobberMemory();
+            }
+          } else {
+            std::unique_ptr<float, decltype(&std::free)> x(static_cast<float*>(alloc_aligned<float>(n)), &std::free),
+                y(static_cast<float*>(alloc_aligned<float>(n)), &std::free);
+            for (std::size_t i = 0; i < n; ++i) x.get()[i] = static_cast<float>(u(rng));
+            for (auto _ : st) {
+              (lg ? f->log_f32 : f->exp_f32)(x.get(), y.get(), n);
+              benchmark::DoNotOptimize(y.get());
+              benchmark::ClobberMemory();
+            }
+          }
+          st.counters["elements"] = C(double(n), C::kIsIterationInvariantRate);
+          st.SetLabel("limit");
+        });
+      }
+    }
+  }
+  if (!best) return;
+
+  // FMA at all cores: every thread runs its own chains; a long call (65536 rounds, ~0.1 ms) amortizes
+  // the parallel region's ~0.5 us.
+  if (cores > 1) {
+    constexpr std::size_t iters = 65536;
+    const double flops = 2.0 * cores * best->lanes_f32 * fma_chains * iters;
+    benchmark::RegisterBenchmark(("limit/fma/f32/" + best_name + "/t" + std::to_string(cores)).c_str(),
+                                 [best, cores, flops](benchmark::State& st) {
+                                   // Warm-up: the first parallel region starts the threads.
+#pragma omp parallel num_threads(cores)
+                                   benchmark::DoNotOptimize(best->fma_f32(iters));
+                                   for (auto _ : st) {
+                                     float sink = 0;
+#pragma omp parallel num_threads(cores) reduction(+ : sink)
+                                     sink += best->fma_f32(iters);
+                                     benchmark::DoNotOptimize(sink);
+                                   }
+                                   st.counters["flops"] = C(flops, C::kIsIterationInvariantRate);
+                                   st.SetLabel("limit");
+                                 })
+        ->UseRealTime();
+  }
+
+  // Read and copy bandwidth: working sets of half of L1, L2 and L3 (resident with room for the rest)
+  // and 8 x L3 (DRAM). Sizes rounded to 4 KiB, a multiple of every loop's step.
+  struct level {
+    const char* name;
+    std::size_t ws;
+  };
+  const std::size_t l1 = m.l1d_bytes ? m.l1d_bytes : 32 << 10, l2 = m.l2_bytes ? m.l2_bytes : 512 << 10;
+  std::vector<level> levels{{"L1", l1 / 2}, {"L2", l2 / 2}};
+  if (m.l3_bytes) levels.push_back({"L3", m.l3_bytes / 2});
+  levels.push_back({"DRAM", 8 * (m.l3_bytes ? m.l3_bytes : l2)});
+  for (auto& lv : levels) lv.ws = lv.ws / 4096 * 4096;
+
+  for (const level& lv : levels) {
+    const std::size_t ws = lv.ws;
+    benchmark::RegisterBenchmark((std::string("limit/read/") + lv.name).c_str(), [best, ws](benchmark::State& st) {
+      const std::size_t n = ws / sizeof(float);
+      std::unique_ptr<float, decltype(&std::free)> a(static_cast<float*>(alloc_aligned<float>(n)), &std::free);
+      for (std::size_t i = 0; i < n; ++i) a.get()[i] = 1.0f;
+      for (auto _ : st) benchmark::DoNotOptimize(best->read(a.get(), n));
+      st.counters["bytes"] = C(double(ws), C::kIsIterationInvariantRate);
+      st.counters["ws_bytes"] = C(double(ws));
+      st.SetLabel("limit");
+    });
+    // Copy: half the working set read, half written; bytes counts both (not the write-allocate reads).
+    benchmark::RegisterBenchmark((std::string("limit/copy/") + lv.name).c_str(), [best, ws](benchmark::State& st) {
+      const std::size_t n = ws / 2 / sizeof(float);
+      std::unique_ptr<float, decltype(&std::free)> a(static_cast<float*>(alloc_aligned<float>(n)), &std::free),
+          b(static_cast<float*>(alloc_aligned<float>(n)), &std::free);
+      for (std::size_t i = 0; i < n; ++i) a.get()[i] = 1.0f, b.get()[i] = 0.0f;
+      for (auto _ : st) {
+        best->copy(a.get(), b.get(), n);
+        benchmark::DoNotOptimize(b.get());
+        benchmark::ClobberMemory();
+      }
+      st.counters["bytes"] = C(double(ws), C::kIsIterationInvariantRate);
+      st.counters["ws_bytes"] = C(double(ws));
+      st.SetLabel("limit");
+    });
+  }
+  // DRAM read at all cores: each thread reads its own contiguous share.
+  if (cores > 1) {
+    const std::size_t ws = levels.back().ws;
+    benchmark::RegisterBenchmark(("limit/read/DRAM/t" + std::to_string(cores)).c_str(),
+                                 [best, ws, cores](benchmark::State& st) {
+                                   const std::size_t n = ws / sizeof(float), share = n / cores;
+                                   std::unique_ptr<float, decltype(&std::free)> a(
+                                       static_cast<float*>(alloc_aligned<float>(n)), &std::free);
+                                   // First touch by the thread that reads: pages near it.
+#pragma omp parallel for num_threads(cores) schedule(static)
+                                   for (int t = 0; t < cores; ++t)
+                                     for (std::size_t i = 0; i < share; ++i) a.get()[t * share + i] = 1.0f;
+#pragma omp parallel for num_threads(cores) schedule(static)
+                                   for (int t = 0; t < cores; ++t) benchmark::DoNotOptimize(best->read(a.get() + t * share, share));
+                                   for (auto _ : st) {
+                                     float sink = 0;
+#pragma omp parallel for num_threads(cores) schedule(static) reduction(+ : sink)
+                                     for (int t = 0; t < cores; ++t) sink += best->read(a.get() + t * share, share);
+                                     benchmark::DoNotOptimize(sink);
+                                   }
+                                   st.counters["bytes"] = C(double(share * cores * sizeof(float)),
+                                                            C::kIsIterationInvariantRate);
+                                   st.counters["ws_bytes"] = C(double(ws));
+                                   st.SetLabel("limit");
+                                 })
+        ->UseRealTime();
+  }
+}
+
+// ---- context --------------------------------------------------------------------------------------
+void add_context() {
+  const machine_info& m = describe_machine();
+  std::string flags;
+  for (const auto& f : m.isa_flags) flags += (flags.empty() ? "" : ",") + f;
+  const auto cap = isa_cap();
+  benchmark::AddCustomContext("nnsimd_machine_id", m.id);
+  benchmark::AddCustomContext("nnsimd_cpu_vendor", m.vendor);
+  benchmark::AddCustomContext("nnsimd_cpu_model", m.model);
+  benchmark::AddCustomContext("nnsimd_uarch", m.uarch);
+  benchmark::AddCustomContext("nnsimd_isa_flags", flags);
+  benchmark::AddCustomContext("nnsimd_cores", std::to_string(m.cores));
+  benchmark::AddCustomContext("nnsimd_l1d_bytes", std::to_string(m.l1d_bytes));
+  benchmark::AddCustomContext("nnsimd_l2_bytes", std::to_string(m.l2_bytes));
+  benchmark::AddCustomContext("nnsimd_l3_bytes", std::to_string(m.l3_bytes));
+  benchmark::AddCustomContext("nnsimd_compiler", __VERSION__);
+  benchmark::AddCustomContext("nnsimd_cxx_flags", NNSIMD_BENCH_CXX_FLAGS);
+  benchmark::AddCustomContext("nnsimd_build_type", NNSIMD_BENCH_BUILD_TYPE);
+  benchmark::AddCustomContext("nnsimd_git_commit", NNSIMD_BENCH_GIT_COMMIT);
+  benchmark::AddCustomContext("nnsimd_isa_cap", cap ? std::string(to_string(*cap)) : std::string("none"));
+  benchmark::AddCustomContext("nnsimd_active_isa", std::string(to_string(active_isa())));
+  benchmark::AddCustomContext("nnsimd_threads", std::to_string(m.cores));
+  benchmark::AddCustomContext("nnsimd_mode", mode_name(g_mode));
+}
+
+}  // namespace
+}  // namespace nnsimd::bench
+
+int main(int argc, char** argv) {
+  using namespace nnsimd::bench;
+  // Our own flags, removed before Google Benchmark sees argv; the mode's --benchmark_* defaults go
+  // first so that the user's own flags, parsed later, override them.
+  if (const char* env = std::getenv("NNSIMD_BENCH_MODE")) {
+    if (std::strcmp(env, "quick") == 0) g_mode = mode::quick;
+    if (std::strcmp(env, "full") == 0) g_mode = mode::full;
+  }
+  std::vector<char*> args{argv[0]};
+  std::vector<char*> user;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0)
+      g_mode = mode::quick;
+    else if (std::strcmp(argv[i], "--full") == 0)
+      g_mode = mode::full;
+    else
+      user.push_back(argv[i]);
+  }
+  static char quick_min_time[] = "--benchmark_min_time=0.01";
+  static char full_reps[] = "--benchmark_repetitions=5";
+  static char full_aggr[] = "--benchmark_display_aggregates_only=true";
+  if (g_mode == mode::quick) args.push_back(quick_min_time);
+  if (g_mode == mode::full) args.push_back(full_reps), args.push_back(full_aggr);
+  args.insert(args.end(), user.begin(), user.end());
+  int n = static_cast<int>(args.size());
+  args.push_back(nullptr);
+
+  // Peers run on one thread: oneDNN and Eigen follow OpenMP's default, which this sets; nnsimd's own
+  // thread count is set per benchmark.
+#if defined(_OPENMP)
+  omp_set_num_threads(1);
+#endif
+  try {
+    add_context();
+    register_limits();
+    const auto impls = implementations();
+    register_kernels<float>(impls);
+    register_kernels<double>(impls);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "nnsimd_bench: %s\n", e.what());
+    return 1;
+  }
+  benchmark::Initialize(&n, args.data());
+  if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  if (g_own_errors > 0) {
+    std::fprintf(stderr, "nnsimd_bench: %d nnsimd implementation(s) disagreed with the oracle (see ERROR above)\n",
+                 g_own_errors);
+    return 1;
+  }
+  return 0;
+}

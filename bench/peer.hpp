@@ -1,0 +1,65 @@
+// The interface between the benchmark driver (main.cpp) and the peer libraries (peer_<lib>.cpp).
+//
+// Plain data and function pointers only: a peer file may be compiled with other ISA flags (Eigen gets the
+// widest ISA's), and an inline function shared with main.cpp could then be linked from that copy into
+// code that must run everywhere. So nothing here has a body.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace nnsimd::bench {
+
+// One line per kernel of kernels.def, in its order.
+enum class kernel : int {
+#define NNSIMD_KERNEL(name, ret, params) name,
+#include "nnsimd/detail/kernels.def"
+#undef NNSIMD_KERNEL
+};
+
+// The buffers of one benchmark case (see problem.hpp), as the kernel of kernels.def would receive them.
+// All matrices are contiguous (ld = cols), 64-byte aligned, with at least 64 bytes of readable padding
+// after each buffer (XNNPACK reads up to XNN_EXTRA_BYTES past the end).
+template <class T>
+struct io {
+  kernel k;
+  std::size_t rows;
+  std::size_t cols;  // dense: n_out; row kernels: columns
+  std::size_t n_in;  // dense only
+  const T* x;        // dense: rows x n_in; softmax / softmax_cce_sparse / argmax / accuracy / relu / clip: rows x cols
+  const T* w;        // dense: n_in x n_out (the book's layout)
+  const T* b;        // dense: n_out
+  const T* p;        // cce_*: probabilities rows x cols
+  const T* t;        // cce_onehot: one-hot targets rows x cols
+  const std::int32_t* labels;  // rows
+  T* y;                        // dense / relu / clip / softmax output
+  T* losses;                   // rows
+  std::int32_t* idx;           // argmax output
+  std::size_t* count;          // accuracy_count output
+  T lo, hi;                    // clip bounds
+  T eps;                       // cce clipping
+};
+
+// A prepared peer call: run(state) does the timed work, destroy(state) frees what make_* allocated.
+// state == nullptr with error == nullptr means "not supported"; error != nullptr means setup failed.
+struct peer_op {
+  void (*run)(void*) = nullptr;
+  void (*destroy)(void*) = nullptr;
+  void* state = nullptr;
+  const char* error = nullptr;
+};
+
+struct peer_api {
+  const char* name;   // the implementation is named "peer_<name>"
+  const char* isa;    // nnsimd ISA the peer's file was compiled for ("" = baseline): registered only if runnable
+  bool (*supports)(kernel k, bool f64);
+  peer_op (*make_f32)(const io<float>&);
+  peer_op (*make_f64)(const io<double>&);
+};
+
+const peer_api& peer_eigen();
+const peer_api& peer_openblas();
+const peer_api& peer_onednn();
+const peer_api& peer_xnnpack();
+
+}  // namespace nnsimd::bench

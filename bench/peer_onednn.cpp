@@ -1,0 +1,144 @@
+// Peer: oneDNN 2.6 (Debian's libdnnl, GCC OpenMP runtime; one thread via omp_set_num_threads(1) in
+// main.cpp). float only: its CPU primitives have no f64.
+//   dense_forward / dense_relu: inner product (forward_inference), weights in the layout oneDNN picks
+//     (format any), reordered from the book's n_in x n_out once at setup as an inference user does
+//     (XNNPACK packs its weights at setup too); dense_relu as an eltwise_relu post-op
+//   relu / clip: eltwise_relu (alpha 0) and eltwise_clip (alpha lo, beta hi) over the flat array
+//   softmax: softmax_forward along axis 1
+//   softmax_cce_sparse: logsoftmax_forward along axis 1 into a scratch matrix, then -row[label]
+#include <dnnl.hpp>
+
+#include <string>
+#include <unordered_map>
+
+#include "peer.hpp"
+
+namespace nnsimd::bench {
+namespace {
+
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+
+struct state {
+  io<float> a;
+  dnnl::engine eng{dnnl::engine::kind::cpu, 0};
+  dnnl::stream strm{eng};
+  dnnl::primitive prim;
+  std::unordered_map<int, dnnl::memory> args;
+  dnnl::memory scratch;  // logsoftmax output
+
+  void run() {
+    prim.execute(strm, args);
+    strm.wait();
+    if (a.k == kernel::softmax_cce_sparse) {
+      const float* ls = static_cast<const float*>(scratch.get_data_handle());
+      for (std::size_t i = 0; i < a.rows; ++i) a.losses[i] = -ls[i * a.cols + a.labels[i]];
+    }
+  }
+};
+
+dnnl::memory user(const dnnl::memory::desc& md, const dnnl::engine& eng, const float* p) {
+  return dnnl::memory(md, eng, const_cast<float*>(p));
+}
+
+void setup(state& s) {
+  const io<float>& a = s.a;
+  const auto M = static_cast<dnnl::memory::dim>(a.rows), N = static_cast<dnnl::memory::dim>(a.cols),
+             K = static_cast<dnnl::memory::dim>(a.n_in);
+  const auto fwd = dnnl::prop_kind::forward_inference;
+  switch (a.k) {
+    case kernel::dense_forward:
+    case kernel::dense_relu: {
+      const dnnl::memory::desc src({M, K}, dt::f32, tag::ab), wany({N, K}, dt::f32, tag::any),
+          bias({N}, dt::f32, tag::a), dst({M, N}, dt::f32, tag::ab);
+      dnnl::primitive_attr attr;
+      if (a.k == kernel::dense_relu) {
+        dnnl::post_ops po;
+        po.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+        attr.set_post_ops(po);
+      }
+      const dnnl::inner_product_forward::primitive_desc pd({fwd, src, wany, bias, dst}, attr, s.eng);
+      // The book's w is n_in x n_out row-major: as oneDNN's {OC, IC} weights that is format "ba".
+      dnnl::memory wuser = user(dnnl::memory::desc({N, K}, dt::f32, tag::ba), s.eng, a.w);
+      dnnl::memory wpacked(pd.weights_desc(), s.eng);
+      dnnl::reorder(wuser, wpacked).execute(s.strm, wuser, wpacked);
+      s.strm.wait();
+      s.prim = dnnl::inner_product_forward(pd);
+      s.args = {{DNNL_ARG_SRC, user(src, s.eng, a.x)},
+                {DNNL_ARG_WEIGHTS, wpacked},
+                {DNNL_ARG_BIAS, user(bias, s.eng, a.b)},
+                {DNNL_ARG_DST, user(dst, s.eng, a.y)}};
+      break;
+    }
+    case kernel::relu:
+    case kernel::clip: {
+      const dnnl::memory::desc md({M * N}, dt::f32, tag::a);
+      const bool relu = a.k == kernel::relu;
+      const dnnl::eltwise_forward::primitive_desc pd(
+          {fwd, relu ? dnnl::algorithm::eltwise_relu : dnnl::algorithm::eltwise_clip, md, relu ? 0.f : a.lo,
+           relu ? 0.f : a.hi},
+          s.eng);
+      s.prim = dnnl::eltwise_forward(pd);
+      s.args = {{DNNL_ARG_SRC, user(md, s.eng, a.x)}, {DNNL_ARG_DST, user(md, s.eng, a.y)}};
+      break;
+    }
+    case kernel::softmax: {
+      const dnnl::memory::desc md({M, N}, dt::f32, tag::ab);
+      const dnnl::softmax_forward::primitive_desc pd({fwd, md, 1}, s.eng);
+      s.prim = dnnl::softmax_forward(pd);
+      s.args = {{DNNL_ARG_SRC, user(md, s.eng, a.x)}, {DNNL_ARG_DST, user(md, s.eng, a.y)}};
+      break;
+    }
+    case kernel::softmax_cce_sparse: {
+      const dnnl::memory::desc md({M, N}, dt::f32, tag::ab);
+      const dnnl::logsoftmax_forward::primitive_desc pd({fwd, md, 1}, s.eng);
+      s.prim = dnnl::logsoftmax_forward(pd);
+      s.scratch = dnnl::memory(md, s.eng);
+      s.args = {{DNNL_ARG_SRC, user(md, s.eng, a.x)}, {DNNL_ARG_DST, s.scratch}};
+      break;
+    }
+    default: break;
+  }
+}
+
+bool supports(kernel k, bool f64) {
+  if (f64) return false;
+  switch (k) {
+    case kernel::dense_forward:
+    case kernel::dense_relu:
+    case kernel::relu:
+    case kernel::clip:
+    case kernel::softmax:
+    case kernel::softmax_cce_sparse: return true;
+    default: return false;
+  }
+}
+
+peer_op make_f32(const io<float>& a) {
+  peer_op op;
+  auto* s = new state{a};
+  try {
+    setup(*s);
+  } catch (const dnnl::error& e) {
+    static thread_local std::string msg;
+    msg = std::string("oneDNN setup failed: ") + e.what();
+    delete s;
+    op.error = msg.c_str();
+    return op;
+  }
+  op.state = s;
+  op.run = [](void* p) { static_cast<state*>(p)->run(); };
+  op.destroy = [](void* p) { delete static_cast<state*>(p); };
+  return op;
+}
+
+peer_op make_f64(const io<double>&) { return {}; }
+
+}  // namespace
+
+const peer_api& peer_onednn() {
+  static const peer_api api{"onednn", "", &supports, &make_f32, &make_f64};
+  return api;
+}
+
+}  // namespace nnsimd::bench

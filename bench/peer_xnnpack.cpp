@@ -1,0 +1,85 @@
+// Peer: XNNPACK (Debian's 2022-02 snapshot), operator API, float only, no thread pool (one thread).
+//   dense_forward / dense_relu: fully_connected_nc_f32 with XNN_FLAG_TRANSPOSE_WEIGHTS (the book's
+//     n_in x n_out layout), output clamp [-inf, inf] or [0, inf]; weights packed at creation
+//   relu / clip: clamp_nc_f32 with [0, inf] or [lo, hi]
+//   softmax: softmax_nc_f32
+#include <xnnpack.h>
+
+#include <limits>
+
+#include "peer.hpp"
+
+namespace nnsimd::bench {
+namespace {
+
+struct state {
+  xnn_operator_t op = nullptr;
+  ~state() {
+    if (op) xnn_delete_operator(op);
+  }
+};
+
+bool supports(kernel k, bool f64) {
+  if (f64) return false;
+  switch (k) {
+    case kernel::dense_forward:
+    case kernel::dense_relu:
+    case kernel::relu:
+    case kernel::clip:
+    case kernel::softmax: return true;
+    default: return false;
+  }
+}
+
+peer_op make_f32(const io<float>& a) {
+  peer_op op;
+  static const xnn_status init = xnn_initialize(nullptr);
+  if (init != xnn_status_success) {
+    op.error = "xnn_initialize failed";
+    return op;
+  }
+  auto* s = new state;
+  const float inf = std::numeric_limits<float>::infinity();
+  xnn_status st = xnn_status_success;
+  switch (a.k) {
+    case kernel::dense_forward:
+    case kernel::dense_relu:
+      st = xnn_create_fully_connected_nc_f32(a.n_in, a.cols, a.n_in, a.cols, a.w, a.b,
+                                             a.k == kernel::dense_relu ? 0.f : -inf, inf,
+                                             XNN_FLAG_TRANSPOSE_WEIGHTS, &s->op);
+      if (st == xnn_status_success) st = xnn_setup_fully_connected_nc_f32(s->op, a.rows, a.x, a.y, nullptr);
+      break;
+    case kernel::relu:
+    case kernel::clip: {
+      const bool relu = a.k == kernel::relu;
+      st = xnn_create_clamp_nc_f32(a.cols, a.cols, a.cols, relu ? 0.f : a.lo, relu ? inf : a.hi, 0, &s->op);
+      if (st == xnn_status_success) st = xnn_setup_clamp_nc_f32(s->op, a.rows, a.x, a.y, nullptr);
+      break;
+    }
+    case kernel::softmax:
+      st = xnn_create_softmax_nc_f32(a.cols, a.cols, a.cols, 0, &s->op);
+      if (st == xnn_status_success) st = xnn_setup_softmax_nc_f32(s->op, a.rows, a.x, a.y, nullptr);
+      break;
+    default: break;
+  }
+  if (st != xnn_status_success || !s->op) {
+    delete s;
+    op.error = "XNNPACK operator creation or setup failed";
+    return op;
+  }
+  op.state = s;
+  op.run = [](void* p) { xnn_run_operator(static_cast<state*>(p)->op, nullptr); };
+  op.destroy = [](void* p) { delete static_cast<state*>(p); };
+  return op;
+}
+
+peer_op make_f64(const io<double>&) { return {}; }
+
+}  // namespace
+
+const peer_api& peer_xnnpack() {
+  static const peer_api api{"xnnpack", "", &supports, &make_f32, &make_f64};
+  return api;
+}
+
+}  // namespace nnsimd::bench

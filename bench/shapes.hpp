@@ -1,0 +1,51 @@
+// The named shape sets of the benchmarks. Fixed sizes, the same on every machine, so results compare
+// across machines and commits (XNNPACK's bench/utils.h does the same for its element counts).
+//
+//   book      the book's chapter 5 script: batch 300 of 2-D spiral points, dense 2->3 then 3->3,
+//             softmax and losses over 300 x 3. Tiny: measures call overhead and tails.
+//   mnist     batch 1024 of 28x28 images: dense 784->128 and 128->10; softmax and losses 1024 x 10.
+//   imagenet  batch 256 of ResNet-50 features: dense 2048->1000; softmax and losses 256 x 1000.
+//   vocab     a language model's output layer, batch 64 over 32000 tokens: softmax and losses.
+//   hidden    softmax over 4096 rows of 128 (attention-sized rows; 2 MiB of float, L2 to L3).
+//   square    dense 2048 x 2048 x 2048: the GEMM peak (48 MiB of double: DRAM-sized operands).
+//   elems     relu and clip over 4 Ki ... 16 Mi elements: from L1-resident (16 KiB of float in, 16 KiB
+//             out) through L2 (32 Ki, 256 Ki), L3 (2 Mi = 8 MiB in) to DRAM (16 Mi = 64 MiB in).
+//
+// Dimensions in the names: dense rows x n_in x n_out; row kernels rows x cols; elems the count.
+#pragma once
+
+#include <cstddef>
+#include <span>
+
+namespace nnsimd::bench {
+
+struct shape {
+  const char* set;
+  std::size_t rows;
+  std::size_t a;  // dense: n_in; row kernels: cols; elems: the row length (see elem_shape)
+  std::size_t b;  // dense: n_out; otherwise 0
+};
+
+inline constexpr shape dense_shapes[] = {
+    {"book", 300, 2, 3},      {"book", 300, 3, 3},           {"mnist", 1024, 784, 128},
+    {"mnist", 1024, 128, 10}, {"imagenet", 256, 2048, 1000}, {"square", 2048, 2048, 2048},
+};
+
+// softmax: the loss shapes plus two row shapes of its own.
+inline constexpr shape softmax_shapes[] = {
+    {"book", 300, 3, 0},      {"mnist", 1024, 10, 0}, {"hidden", 4096, 128, 0},
+    {"imagenet", 256, 1000, 0}, {"vocab", 64, 32000, 0},
+};
+
+// cce_sparse, cce_onehot, softmax_cce_sparse, argmax, accuracy_count.
+inline constexpr shape loss_shapes[] = {
+    {"book", 300, 3, 0}, {"mnist", 1024, 10, 0}, {"imagenet", 256, 1000, 0}, {"vocab", 64, 32000, 0}};
+
+// relu and clip: n elements stored as (n / 1024) contiguous rows of 1024, which every implementation
+// sees as one contiguous span.
+inline constexpr std::size_t elem_row = 1024;
+inline constexpr std::size_t elem_counts[] = {std::size_t{4} << 10, std::size_t{32} << 10, std::size_t{256} << 10,
+                                              std::size_t{2} << 20, std::size_t{16} << 20};
+constexpr shape elem_shape(std::size_t n) { return {"elems", n / elem_row, elem_row, 0}; }
+
+}  // namespace nnsimd::bench
