@@ -1,9 +1,12 @@
 // The public API: validate, then one indirect call into the active ISA's kernel table. Nothing else.
+// Each entry point first clears FTZ/DAZ (fp_scope), so validation and kernels see IEEE subnormals
+// whatever the caller set (a subnormal eps is not zero).
 #include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "fpenv.hpp"
 #include "nnsimd/detail/kernel_table.hpp"
 #include "nnsimd/nnsimd.hpp"
 
@@ -107,18 +110,21 @@ void check_eps(const char* fn, T eps) {
 
 template <class T>
 void dense_forward(const_matrix_view<T> x, const_matrix_view<T> w, std::span<const T> b, matrix_view<T> y) {
+  const detail::fp_scope fp;
   check_dense("dense_forward", x, w, b, y);
   detail::active_table<T>().dense_forward(x.data, x.ld, w.data, w.ld, b.data(), y.data, y.ld, x.rows, x.cols, w.cols);
 }
 
 template <class T>
 void dense_relu(const_matrix_view<T> x, const_matrix_view<T> w, std::span<const T> b, matrix_view<T> y) {
+  const detail::fp_scope fp;
   check_dense("dense_relu", x, w, b, y);
   detail::active_table<T>().dense_relu(x.data, x.ld, w.data, w.ld, b.data(), y.data, y.ld, x.rows, x.cols, w.cols);
 }
 
 template <class T>
 void relu(const_matrix_view<T> x, matrix_view<T> y) {
+  const detail::fp_scope fp;
   check_view("relu", "x", x);
   check_view("relu", "y", y);
   check_same_shape("relu", "x", x, "y", y);
@@ -128,6 +134,7 @@ void relu(const_matrix_view<T> x, matrix_view<T> y) {
 
 template <class T>
 void softmax(const_matrix_view<T> x, matrix_view<T> y) {
+  const detail::fp_scope fp;
   check_view("softmax", "x", x);
   check_view("softmax", "y", y);
   check_same_shape("softmax", "x", x, "y", y);
@@ -138,6 +145,7 @@ void softmax(const_matrix_view<T> x, matrix_view<T> y) {
 
 template <class T>
 void clip(const_matrix_view<T> x, matrix_view<T> y, T lo, T hi) {
+  const detail::fp_scope fp;
   check_view("clip", "x", x);
   check_view("clip", "y", y);
   check_same_shape("clip", "x", x, "y", y);
@@ -149,6 +157,7 @@ void clip(const_matrix_view<T> x, matrix_view<T> y, T lo, T hi) {
 template <class T>
 T categorical_cross_entropy(const_matrix_view<T> probs, std::span<const std::int32_t> labels, std::span<T> losses,
                             T eps) {
+  const detail::fp_scope fp;
   const char* fn = "categorical_cross_entropy";
   check_view(fn, "probs", probs);
   check_classes(fn, "probs", probs.rows, probs.cols);
@@ -163,6 +172,7 @@ T categorical_cross_entropy(const_matrix_view<T> probs, std::span<const std::int
 
 template <class T>
 T categorical_cross_entropy(const_matrix_view<T> probs, const_matrix_view<T> onehot, std::span<T> losses, T eps) {
+  const detail::fp_scope fp;
   const char* fn = "categorical_cross_entropy";
   check_view(fn, "probs", probs);
   check_view(fn, "onehot", onehot);
@@ -178,6 +188,7 @@ T categorical_cross_entropy(const_matrix_view<T> probs, const_matrix_view<T> one
 
 template <class T>
 T softmax_cross_entropy(const_matrix_view<T> logits, std::span<const std::int32_t> labels, std::span<T> losses) {
+  const detail::fp_scope fp;
   const char* fn = "softmax_cross_entropy";
   check_view(fn, "logits", logits);
   check_classes(fn, "logits", logits.rows, logits.cols);
@@ -191,6 +202,7 @@ T softmax_cross_entropy(const_matrix_view<T> logits, std::span<const std::int32_
 
 template <class T>
 double accuracy(const_matrix_view<T> scores, std::span<const std::int32_t> labels) {
+  const detail::fp_scope fp;
   const char* fn = "accuracy";
   check_view(fn, "scores", scores);
   check_classes(fn, "scores", scores.rows, scores.cols);
@@ -202,6 +214,7 @@ double accuracy(const_matrix_view<T> scores, std::span<const std::int32_t> label
 
 template <class T>
 double accuracy(const_matrix_view<T> scores, const_matrix_view<T> onehot) {
+  const detail::fp_scope fp;
   const char* fn = "accuracy";
   check_view(fn, "scores", scores);
   check_view(fn, "onehot", onehot);
@@ -217,6 +230,7 @@ double accuracy(const_matrix_view<T> scores, const_matrix_view<T> onehot) {
 
 template <class T>
 void argmax(const_matrix_view<T> x, std::span<std::int32_t> out) {
+  const detail::fp_scope fp;
   check_view("argmax", "x", x);
   check_classes("argmax", "x", x.rows, x.cols);
   check_span("argmax", "out", out, x.rows);

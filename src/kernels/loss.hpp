@@ -368,15 +368,4 @@ double sum(const T* x, std::size_t n) {
   return s;
 }
 
-// ---- softmax_cce_sparse ----------------------------------------------------------------------------
-// TEMPORARY: forwards to the reference until softmax.hpp defines it (owned by the softmax kernel).
-}  // namespace nnsimd::kernels
-
-#include "reference/reference.hpp"
-namespace nnsimd::kernels {
-template <class Arch, class T>
-void softmax_cce_sparse(const T* x, std::size_t ldx, const std::int32_t* labels, T* losses, std::size_t rows,
-                        std::size_t cols) {
-  reference::softmax_cce_sparse<Arch, T>(x, ldx, labels, losses, rows, cols);
-}
 }  // namespace nnsimd::kernels

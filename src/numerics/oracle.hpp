@@ -75,7 +75,8 @@ std::vector<wide> softmax_row(const T* x, std::size_t cols) {
   return y;
 }
 
-// logsumexp(x) - x[label].
+// logsumexp(x) - x[label], as (m - x[label]) + log(sum exp(x - m)): m + log(s) first would lose log(s)
+// next to |m| = FLT_MAX even in long double.
 template <class T>
 wide softmax_cross_entropy_row(const T* x, std::size_t cols, std::int32_t label) {
   wide m = -std::numeric_limits<wide>::infinity();
@@ -87,7 +88,7 @@ wide softmax_cross_entropy_row(const T* x, std::size_t cols, std::int32_t label)
   if (nan || std::isinf(m)) return std::numeric_limits<wide>::quiet_NaN();
   wide s = 0;
   for (std::size_t j = 0; j < cols; ++j) s += std::exp(wide(x[j]) - m);
-  return m + std::log(s) - wide(x[label]);
+  return (m - wide(x[label])) + std::log(s);
 }
 
 // -log(clip(p, eps, 1 - eps)), the bounds rounded to T as the kernels do.

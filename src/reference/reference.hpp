@@ -98,7 +98,8 @@ void cce_onehot(const T* p, std::size_t ldp, const T* t, std::size_t ldt, T* los
   }
 }
 
-// PyTorch's CrossEntropyLoss on logits: max + log(sum(exp(x - max))) - x[label].
+// PyTorch's CrossEntropyLoss on logits: logsumexp(x) - x[label], evaluated as
+// (max - x[label]) + log(sum(exp(x - max))): the difference first is exact when x[label] is near max.
 template <class Flavor, class T>
 void softmax_cce_sparse(const T* x, std::size_t ldx, const std::int32_t* labels, T* losses, std::size_t rows,
                         std::size_t cols) {
@@ -109,7 +110,7 @@ void softmax_cce_sparse(const T* x, std::size_t ldx, const std::int32_t* labels,
       if (xi[j] > m) m = xi[j];
     T s = 0;
     for (std::size_t j = 0; j < cols; ++j) s += std::exp(xi[j] - m);
-    losses[i] = (m + std::log(s)) - xi[labels[i]];
+    losses[i] = (m - xi[labels[i]]) + std::log(s);
   }
 }
 
