@@ -20,9 +20,17 @@ tools/summarize.py; Google Benchmark's suffixes stripped), over the benchmarks p
   defaults to A: two ISAs of one run), side by side as for different machines, plus the time ratio when
   both sides come from one machine.
 
+Two accuracy reports of `nnsimd accuracy` (schema "nnsimd-accuracy-1", results/README.md) are recognised
+by their schema and compared instead: per kernel x dtype x ISA, the max ULP and max relative error of each
+side and the bound use of the later one; a max ULP or max relative error above the baseline's is flagged
+GREW (a regression). The values are compared as written (the same double for an identical rerun), "inf"
+counts as larger than any number, "nan" never compares as grown; rows in only one file are listed.
+
 Exit status: 1 when --fail-on-regression is given and a regression was flagged, 2 on bad usage, else 0.
 """
 import argparse
+import json
+import math
 import os
 import shutil
 import subprocess
@@ -170,9 +178,82 @@ def plot(path, panels):
     plt.close(fig)
 
 
+ACCURACY_SCHEMA = "nnsimd-accuracy-"
+
+
+def accuracy_report(path):
+    """The parsed report if `path` is an `nnsimd accuracy` JSON report, else None."""
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if isinstance(data, dict) and str(data.get("schema", "")).startswith(ACCURACY_SCHEMA):
+        return data
+    return None
+
+
+def acc_value(v):
+    """A report number: a JSON number, or the strings "inf" / "-inf" / "nan" (JSON has no infinities)."""
+    if isinstance(v, (int, float)):
+        return float(v)
+    return float(v) if v in ("inf", "-inf", "nan") else math.nan
+
+
+def fmt_acc(v, f="%.3g"):
+    return str(v) if math.isinf(v) or math.isnan(v) else f % v
+
+
+def compare_accuracy(a, b):
+    """Rows (kernel, dtype, isa, ulp A, ulp B, rel A, rel B, bound use B, flag) and the grown keys."""
+    ra = {(r["kernel"], r["dtype"], r["isa"]): r for r in a["results"]}
+    rb = {(r["kernel"], r["dtype"], r["isa"]): r for r in b["results"]}
+    rows, grown = [], []
+    for key in sorted(set(ra) | set(rb)):
+        x, y = ra.get(key), rb.get(key)
+        if x is None or y is None:
+            rows.append(key + ("-",) * 5 + ("only in " + ("B" if x is None else "A"),))
+            continue
+        ua, ub = acc_value(x["max_ulp"]), acc_value(y["max_ulp"])
+        qa, qb = acc_value(x["max_rel"]), acc_value(y["max_rel"])
+        what = [n for n, (va, vb) in (("ulp", (ua, ub)), ("rel", (qa, qb))) if vb > va]  # nan: never
+        flag = "GREW (" + ", ".join(what) + ")" if what else ""
+        if not y.get("pass", True):
+            flag = (flag + ", " if flag else "") + "FAILS its bound"
+        if what:
+            grown.append((key, ua, ub, qa, qb))
+        use = acc_value(y["max_bound_use"]) if y.get("bound_checked") else None
+        rows.append(key + (fmt_acc(ua), fmt_acc(ub), fmt_acc(qa), fmt_acc(qb),
+                           "-" if use is None else fmt_acc(use, "%.2f"), flag))
+    rows.sort(key=lambda r: (not r[-1].startswith("GREW"), r[:3]))
+    return rows, grown
+
+
+def main_accuracy(paths, reports, fail_on_regression):
+    base = reports[0]
+    any_grown = []
+    for path, other in zip(paths[1:], reports[1:]):
+        ma, mb = base.get("machine", {}).get("id"), other.get("machine", {}).get("id")
+        print("## accuracy: %s (%s) vs %s (%s)\n" % (os.path.basename(paths[0]), ma, os.path.basename(path), mb))
+        rows, grown = compare_accuracy(base, other)
+        print(table(["kernel", "dtype", "isa", "max ulp A", "max ulp B", "max rel A", "max rel B", "bound use B", ""],
+                    rows) + "\n")
+        for key, ua, ub, qa, qb in grown:
+            print("GREW %s: max ulp %s -> %s, max rel %s -> %s" % ("/".join(key), fmt_acc(ua, "%.6g"),
+                                                                  fmt_acc(ub, "%.6g"), fmt_acc(qa, "%.6g"),
+                                                                  fmt_acc(qb, "%.6g")))
+        any_grown += grown
+    if any_grown:
+        print("\n%d error(s) grew: %s" % (len(any_grown), ", ".join("/".join(g[0]) for g in any_grown)))
+    else:
+        print("\nno error grew")
+    return 1 if any_grown and fail_on_regression else 0
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("results", nargs="+", help="Google Benchmark JSON files; the first is the baseline")
+    p.add_argument("results", nargs="+",
+                   help="Google Benchmark JSON files, or nnsimd accuracy reports; the first is the baseline")
     p.add_argument("--threshold", type=float, default=0.10, help="flag B/A time ratios above 1 + this")
     p.add_argument("--fail-on-regression", action="store_true", help="exit 1 if a regression is flagged")
     p.add_argument("--plot", help="write a PNG: time ratios (same machine) or ratios side by side")
@@ -184,6 +265,13 @@ def main(argv=None):
         p.error("--isa-a and --isa-b go together")
     if len(args.results) < 2 and not args.isa_a:
         p.error("need two result files (or one with --isa-a/--isa-b)")
+    reports = [accuracy_report(r) for r in args.results]
+    if any(reports):
+        if not all(reports):
+            p.error("cannot compare an accuracy report with a benchmark result")
+        if len(reports) < 2 or args.isa_a or args.plot:
+            p.error("accuracy reports: give two or more, without --isa-a/--isa-b/--plot")
+        return main_accuracy(args.results, reports, args.fail_on_regression)
     paths = args.results if len(args.results) >= 2 else args.results * 2
     base = S.Result(paths[0])
     all_regressions, panels = [], []

@@ -1,6 +1,7 @@
 """ctest: `nnsimd accuracy` exit codes and report. 0 and a JSON report with every kernel x dtype x
-runnable ISA; 1 when a bound is exceeded (--tolerance-scale 0 makes every inexact kernel exceed its
-bound); --baseline flags growth (exit 1 only with --fail-on-growth); 2 for an unreadable baseline.
+runnable ISA, every one checked against a documented bound; 1 when a bound is exceeded (--tolerance-scale
+0 makes every inexact kernel exceed its bound); --baseline flags growth (exit 1 only with
+--fail-on-growth), never on a rerun against its own report; 2 for an unreadable baseline.
 Usage: check_accuracy.py NNSIMD_BINARY WORKDIR."""
 import json
 import os
@@ -36,9 +37,19 @@ expect("the report covers every kernel x dtype x runnable ISA",
        all((k, d, i) in rows for k in ("dense_forward", "relu", "softmax", "cce_sparse", "argmax")
            for d in ("f32", "f64") for i in isas))
 
+unchecked = sorted({r["kernel"] for r in data["results"] if not r["bound_checked"]})
+expect("every kernel is checked against a documented bound (unchecked: %s)" % (unchecked or "none"),
+       not unchecked and "0 without a documented bound" in p.stdout, p)
+expect("the report's schema is nnsimd-accuracy-1", data.get("schema") == "nnsimd-accuracy-1")
+
 p = run("--out", os.path.join(work, "scaled.json"), "--tolerance-scale", "0")
 expect("--tolerance-scale 0 exits 1 and names the failing kernels",
        p.returncode == 1 and "FAIL" in p.stdout and "worst:" in p.stdout, p)
+scaled = json.load(open(os.path.join(work, "scaled.json")))
+failing = {r["kernel"] for r in scaled["results"] if not r["pass"]}
+expect("with no slack the inexact kernels fail, softmax and the fused loss among them (%s)" % sorted(failing),
+       {"dense_forward", "softmax", "softmax_cce_sparse", "cce_sparse"} <= failing
+       and not failing & {"relu", "clip", "argmax", "accuracy_count"})
 
 base = dict(data)
 base["results"] = [dict(r, max_ulp=0.0) if r["kernel"] == "dense_forward" else r for r in data["results"]]
@@ -51,6 +62,9 @@ p = run("--out", os.path.join(work, "cmp.json"), "--baseline", basefile, "--fail
 expect("--fail-on-growth exits 1", p.returncode == 1, p)
 p = run("--out", os.path.join(work, "cmp.json"), "--baseline", report, "--fail-on-growth")
 expect("the same build against its own report does not grow", p.returncode == 0 and "GREW" not in p.stdout, p)
+expect("... and its rerun reports the same maxima",
+       [(r["max_ulp"], r["max_rel"]) for r in json.load(open(os.path.join(work, "cmp.json")))["results"]]
+       == [(r["max_ulp"], r["max_rel"]) for r in data["results"]])
 open(os.path.join(work, "junk.json"), "w").write("{not json")
 p = run("--out", os.path.join(work, "cmp.json"), "--baseline", os.path.join(work, "junk.json"))
 expect("an unreadable baseline exits 2", p.returncode == 2, p)

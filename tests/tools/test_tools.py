@@ -96,6 +96,28 @@ class Tools(unittest.TestCase):
         self.assertEqual(rc, 0, out)
         self.assertTrue(is_png(png))
 
+    # --- compare_results.py on two `nnsimd accuracy` reports (detected by their schema) -------------------
+    def test_accuracy_reports_growth(self):
+        a, b = os.path.join(self.dir, "acc_a.json"), os.path.join(self.dir, "acc_b.json")
+        write_accuracy_fixture(a)
+        write_accuracy_fixture(b, grow={("softmax", "f32", "avx2"): 1.1, ("sum", "f64", "avx512"): 0.5})
+        rc, out = tool("compare_results.py", a, a, "--fail-on-regression")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("no error grew", out)
+        self.assertNotIn("GREW", out)
+        self.assertIn("| softmax | f32 | avx2 | 1.5 | 1.5 |", out)  # side by side, A then B
+        rc, out = tool("compare_results.py", a, b)
+        self.assertEqual(rc, 0, out)  # reported, not failed, unless asked
+        self.assertIn("GREW softmax/f32/avx2", out)
+        rc, out = tool("compare_results.py", a, b, "--fail-on-regression")
+        self.assertEqual(rc, 1, out)
+        grown = [l.split()[1].rstrip(":") for l in out.splitlines() if l.startswith("GREW ")]
+        self.assertEqual(grown, ["softmax/f32/avx2"], out)  # sum/f64/avx512 shrank: not flagged
+        self.assertIn("max ulp 1.5 -> 1.65", out)
+        self.assertIn("| cce_sparse | f32 | avx2 | inf | inf |", out)  # inf on both sides did not grow
+        rc, out = tool("compare_results.py", a, self.a)
+        self.assertEqual(rc, 2, out)  # an accuracy report against a benchmark result
+
     # --- summarize.py -----------------------------------------------------------------------------------
     def test_summary_table_and_plots(self):
         out_dir = os.path.join(self.dir, "summary")
@@ -146,6 +168,26 @@ class Tools(unittest.TestCase):
         r, full = S.Result(path), S.Result(self.a)
         name = "softmax/f32/avx512/imagenet:256x1000"
         self.assertAlmostEqual(r.benches[name].seconds, full.benches[name].seconds, delta=1e-12)
+
+
+def write_accuracy_fixture(path, grow=None):
+    """A small report in `nnsimd accuracy`'s schema (results/README.md): 3 kernels x 2 dtypes x 2 ISAs;
+    `grow` maps (kernel, dtype, isa) to a factor on that row's max_ulp and max_rel."""
+    rows = []
+    for kernel, ulp, rel in (("softmax", 1.5, 1.6e-7), ("cce_sparse", "inf", 2e-7), ("sum", 0.25, 1e-16)):
+        for dtype in ("f32", "f64"):
+            for isa in ("avx2", "avx512"):
+                f = (grow or {}).get((kernel, dtype, isa), 1.0)
+                rows.append({"kernel": kernel, "dtype": dtype, "isa": isa, "outputs": 100,
+                             "max_ulp": ulp if isinstance(ulp, str) else ulp * f, "mean_ulp": 0.1,
+                             "max_rel": rel * f, "bound_checked": True, "max_bound_use": 0.5, "pass": True,
+                             "grew": False})
+    report = {"schema": "nnsimd-accuracy-1", "date": "2026-11-22T15:00:00",
+              "machine": {"id": "x86_64-amd-fixture-2c", "vendor": "AMD", "model": "fixture", "uarch": "zen4"},
+              "runnable_isas": "scalar sse2 avx2 avx512", "threads": 1, "tolerance_scale": 1, "notes": "",
+              "results": rows}
+    with open(path, "w") as f:
+        json.dump(report, f)
 
 
 def is_png(path):
