@@ -1,5 +1,6 @@
 // `nnsimd info`: what this machine is and what nnsimd will run on it.
 #include <cstdio>
+#include <memory>
 
 #include "commands.hpp"
 #include "nnsimd/machine.hpp"
@@ -16,8 +17,14 @@ std::string bytes(std::size_t b) {
 
 void add_info(CLI::App& app, int& status) {
   auto* cmd = app.add_subcommand("info", "Show the CPU, the compiled and runnable ISAs, the dispatched ISA and threads");
-  cmd->callback([&status] {
+  auto id_only = std::make_shared<bool>(false);
+  cmd->add_flag("--id", *id_only, "Print only the machine id (the folder name under results/)");
+  cmd->callback([&status, id_only] {
     const machine_info& m = describe_machine();
+    if (*id_only) {
+      std::printf("%s\n", m.id.c_str());
+      return;
+    }
     std::printf("cpu:               %s %s (%s", m.vendor.c_str(), m.model.c_str(), m.arch.c_str());
     if (m.family) std::printf(", family %u model %u", m.family, m.model_id);
     std::printf(")\n");
@@ -48,7 +55,7 @@ void add_info(CLI::App& app, int& status) {
 #else
     std::printf(" (built without OpenMP)\n");
 #endif
-    std::printf("parallel threshold: %zu (work per call below which a call stays on one thread)\n",
+    std::printf("parallel threshold: %zu (estimated single-thread ps below which a call stays on one thread)\n",
                 parallel_threshold());
   });
 }

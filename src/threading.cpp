@@ -33,16 +33,29 @@ std::size_t parallel_threshold() { return g_threshold.load(std::memory_order_rel
 
 namespace detail {
 
-int threads_for(std::size_t work, std::size_t rows, std::size_t grain) {
+int threads_for(std::size_t rows, std::size_t work_per_row, std::size_t grain) {
 #if defined(_OPENMP)
-  if (work < g_threshold.load(std::memory_order_relaxed)) return 1;
+  if (grain == 0) grain = 1;
+  const std::size_t threshold = g_threshold.load(std::memory_order_relaxed);
+  if (rows * work_per_row < threshold) return 1;
   // Never start a parallel region from inside one: the caller's threads already share the cores.
   if (omp_in_parallel()) return 1;
   const std::size_t grains = (rows + grain - 1) / grain;
-  const std::size_t t = static_cast<std::size_t>(num_threads());
-  return static_cast<int>(grains < t ? grains : t);
+  const std::size_t avail = static_cast<std::size_t>(num_threads());
+  const std::size_t most = grains < avail ? grains : avail;
+  if (threshold == 0 || most <= 1) return static_cast<int>(most < 1 ? 1 : most);
+  // Estimated wall time with t threads: the largest share (parallel_rows gives it ceil(grains / t)
+  // grains) plus threshold / 2 for each thread beyond the first (waking it and joining it).
+  const std::size_t region = threshold / 2;
+  std::size_t best_t = 1, best = rows * work_per_row;
+  for (std::size_t t = 2; t <= most; ++t) {
+    const std::size_t share = (grains + t - 1) / t * grain;
+    const std::size_t cost = (share < rows ? share : rows) * work_per_row + region * (t - 1);
+    if (cost < best) best = cost, best_t = t;
+  }
+  return static_cast<int>(best_t);
 #else
-  (void)work, (void)rows, (void)grain;
+  (void)rows, (void)work_per_row, (void)grain;
   return 1;
 #endif
 }

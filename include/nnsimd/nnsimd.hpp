@@ -21,19 +21,32 @@
 namespace nnsimd {
 
 // ---------------------------------------------------------------------------------------------------
-// Threading. Kernels split the batch rows over OpenMP threads only when a call's work (roughly its
-// flop or element count) reaches the parallel threshold, so small batches never pay for a parallel
-// region. For a given ISA, every result is bit-identical for every thread count.
+// Threading. Kernels split the batch rows over OpenMP threads only when a call's work reaches the
+// parallel threshold, so small batches never pay for a parallel region. A call's work is its estimated
+// single-thread time in picoseconds (each kernel's per-row cost, measured on AVX-512 and written next to
+// its call site in src/kernels/; doubled for double), so one threshold fits every kernel. For a given
+// ISA, every result is bit-identical for every thread count.
 
 // Threads used above the threshold; 0 means OpenMP's default (OMP_NUM_THREADS or the core count).
 void set_num_threads(int threads);
 // The thread count in effect (1 when built without OpenMP).
 int num_threads();
-// The work (see above) below which a call stays on the calling thread.
+// The work (estimated picoseconds of one thread) below which a call stays on the calling thread. Above
+// it, a call uses the thread count that minimizes its estimated time, each extra thread costing
+// threshold / 2: a thread's share is at least threshold / 2, and rows split unevenly need more.
+// 0 splits every call that has at least two row blocks.
 void set_parallel_threshold(std::size_t work);
 std::size_t parallel_threshold();
-// The default threshold, measured on an AMD EPYC Zen 4 (see README, "Threading").
-inline constexpr std::size_t default_parallel_threshold = std::size_t{1} << 16;
+// The default: 10 us. Measured on an AMD EPYC Zen 4 (2 cores, KVM, libgomp, the other core partly
+// busy), min of 15-21 interleaved runs of 1 vs 2 threads per size: an empty parallel region costs
+// 1-2 us and 2 threads first beat 1 at about 1.5 us of single-thread work for relu (strided 3 and
+// 1024 columns), softmax 3, 10 and 1000 columns, 2.5 us for argmax/accuracy 1024 x 10 and 32000-column
+// softmax rows, 3.5 us for fused softmax cross-entropy 1000 columns, 4-6 us for one-hot cross-entropy,
+// accuracy at 1000 columns (rows split 16 + 7) and dense 64 x 64 x 64, 5-8 us for the skinny dense
+// 2 -> 3 and 3 -> 3 (whose 2-thread speed-up tops out near 1.6). At 10 us every kernel measured gains
+// 1.15x (skinny dense) to 1.7x; the book's 300 x 3 calls (about 1 us) and 300 x 2 -> 3 dense (0.1 us)
+// stay 10-100x below it.
+inline constexpr std::size_t default_parallel_threshold = 10'000'000;
 
 // ---------------------------------------------------------------------------------------------------
 // Layers.

@@ -265,7 +265,9 @@ void dense_general(const T* x, std::size_t ldx, const T* w, std::size_t ldw, con
   const std::size_t nc_max = min_of<Arch>(tl::NC, n_out);
   const auto& fns = tile_table<Arch, T, Relu>::fns;
 
-  detail::parallel_rows<Arch>(rows, 2 * n_in * n_out, MR, [&](std::size_t r0, std::size_t r1) {
+  // Work in ps (see parallel.hpp): 17.8-18.5 ps per multiply-add measured from 256x64->64 to 64x784->128
+  // (f32 AVX-512, 1 thread), plus 60 ps per input and output column (10->10: 3.6 ns a row, 128->10: 36.5).
+  detail::parallel_rows<Arch>(rows, (18 * n_in * n_out + 60 * (n_in + n_out)) * (sizeof(T) / 4), MR, [&](std::size_t r0, std::size_t r1) {
     T* buf = scratch<Arch, T>(kstep * ceil_div<Arch>(nc_max, NL) * NL);
     for (std::size_t kb = 0; kb < nkb; ++kb) {
       const std::size_t k0 = kb * kstep, kc = k0 < n_in ? min_of<Arch>(kstep, n_in - k0) : 0;
@@ -550,7 +552,8 @@ void dense_skinny(const skinny_plan<Arch, T>& pl, const T* x, std::size_t ldx, T
   // A group read in place must lie within [r0, r1) and its loads must not pass x's last element: the
   // last vector of group g loads [(r0 + g P + ro_last) n_in, ... + load).
   const std::size_t x_end = rows * n_in, ro_last = pl.ro_min[pl.nv - 1];
-  detail::parallel_rows<Arch>(rows, 2 * n_in * n_out, P, [&](std::size_t r0, std::size_t r1) {
+  // Work in ps: the general path's estimate, which fits the measured 0.30 ns a row for 2->3, 0.61 for 3->3.
+  detail::parallel_rows<Arch>(rows, (18 * n_in * n_out + 60 * (n_in + n_out)) * (sizeof(T) / 4), P, [&](std::size_t r0, std::size_t r1) {
     std::size_t direct = 0;
     if (contiguous && (r0 + ro_last) * n_in + load <= x_end) {
       direct = (x_end - load - (r0 + ro_last) * n_in) / (P * n_in) + 1;

@@ -69,13 +69,15 @@ void map_rows(const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t ro
   if (ldx == cols && ldy == cols) {
     constexpr std::size_t kBlock = 16384;  // 64 KiB of float: whole cache lines, enough to amortize a fork
     const std::size_t n = rows * cols, blocks = (n + kBlock - 1) / kBlock;
-    detail::parallel_rows<Arch>(blocks, kBlock, 1, [&](std::size_t b0, std::size_t b1) {
+    // Work in ps (see parallel.hpp): relu 75, clip 88 ps an element at 64 Ki (L2), f32 AVX-512, 1 thread.
+    detail::parallel_rows<Arch>(blocks, kBlock * 85 * (sizeof(T) / 4), 1, [&](std::size_t b0, std::size_t b1) {
       const std::size_t i0 = b0 * kBlock, i1 = b1 * kBlock < n ? b1 * kBlock : n;
       map_span<Arch>(x + i0, y + i0, i1 - i0, op);
     });
     return;
   }
-  detail::parallel_rows<Arch>(rows, cols, 1, [&](std::size_t r0, std::size_t r1) {
+  // Work in ps: strided relu measured 2.2 ns a row at 3 columns, 2.4 at 10, 20.4 at 256.
+  detail::parallel_rows<Arch>(rows, (80 * cols + 1800) * (sizeof(T) / 4), 1, [&](std::size_t r0, std::size_t r1) {
     for (std::size_t r = r0; r < r1; ++r) map_span<Arch>(x + r * ldx, y + r * ldy, cols, op);
   });
 }

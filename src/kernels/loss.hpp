@@ -18,15 +18,23 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <utility>
 
 #include <xsimd/xsimd.hpp>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#endif
 
 #include "kernels/parallel.hpp"
 
 namespace nnsimd::kernels {
 
 namespace loss_detail {
+
+template <class Arch>
+inline constexpr bool is_avx512 = std::is_base_of_v<xsimd::avx512f, Arch>;
 
 // clip(x, lo, hi) keeping NaN (both compares fail), as numpy.clip; the same expression as clip_op.
 template <class Arch, class V>
@@ -89,8 +97,8 @@ void cce_sparse(const T* p, std::size_t ldp, const std::int32_t* labels, T* loss
   constexpr std::size_t L = V::size;
   (void)cols;
   const V lo(eps), hi(T(1) - eps);
-  // About 30 flops of log per row.
-  detail::parallel_rows<Arch>(rows, 32, L, [&](std::size_t r0, std::size_t r1) {
+  // Work in ps (see parallel.hpp): 0.9 ns a row from L1/L2 (3.5 when the gathered row misses), f32.
+  detail::parallel_rows<Arch>(rows, 1000 * (sizeof(T) / 4), L, [&](std::size_t r0, std::size_t r1) {
     for (std::size_t r = r0; r < r1; r += L) {
       const std::size_t n = r1 - r < L ? r1 - r : L;
       const V v = loss_detail::from_lanes<Arch, T>([&](std::size_t k) { return k < n ? p[(r + k) * ldp + labels[r + k]] : T(1); });
@@ -98,6 +106,156 @@ void cce_sparse(const T* p, std::size_t ldp, const std::int32_t* labels, T* loss
     }
   });
 }
+
+#if defined(__x86_64__) || defined(_M_X64)
+namespace loss_detail {
+
+// ---- AVX-512 short rows of cce_onehot: masked row loads and a transpose-reduce ---------------------
+// Instead of building each column of L rows from L scalar loads (about 2 x 16 inserts per column: 5.5
+// us for 1024 x 10 float), each row is read with masked loads into a slot of w lanes (w = cols rounded
+// up to a power of 2, at most L; L / w rows per vector), clipped and multiplied there, and the w vectors
+// of a block of L rows are summed slot-wise by log2(w) levels of "combine": for a pair (a, b), the lower
+// half of every slot gets a's two halves added, the upper half b's, with two blends, one in-slot swap
+// and one add. After the last level lane k holds the sum of one row; vector i, slot q carries row
+// q w + bitreverse(i) so that this row is row k. A row is summed as a tree of depth log2(w) (plus one
+// add for cols > L): a sum of cols products in another order, still within gamma_cols
+// (numerics/tolerance.hpp allows any order). Lanes past the block's rows are set to 1 before the log.
+template <class Arch, class T>
+struct onehot_ops;
+
+template <class Arch>
+struct onehot_ops<Arch, float> {
+  using V = __m512;
+  using M = __mmask16;
+  static constexpr std::size_t L = 16;
+  static V zero() { return _mm512_setzero_ps(); }
+  static V set1(float a) { return _mm512_set1_ps(a); }
+  static V load_mask(V src, M m, const float* p) { return _mm512_mask_loadu_ps(src, m, p); }
+  static V loadu(const float* p) { return _mm512_loadu_ps(p); }
+  static V blend(M m, V a, V b) { return _mm512_mask_blend_ps(m, a, b); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  // max(lo, x) then min(hi, .): MAXPS/MINPS return their SECOND operand when one is NaN, so a NaN x
+  // stays NaN, as numpy.clip; 2 ops instead of the 2 compares + 2 blends of `clip`.
+  static V prod(V p, V t, V lo, V hi) { return _mm512_mul_ps(_mm512_min_ps(hi, _mm512_max_ps(lo, p)), t); }
+  template <std::size_t W>
+  static V swap_halves(V y) {
+    if constexpr (W == 16) return _mm512_shuffle_f32x4(y, y, 0x4E);
+    else if constexpr (W == 8) return _mm512_shuffle_f32x4(y, y, 0xB1);
+    else if constexpr (W == 4) return _mm512_permute_ps(y, 0x4E);
+    else return _mm512_permute_ps(y, 0xB1);
+  }
+};
+
+template <class Arch>
+struct onehot_ops<Arch, double> {
+  using V = __m512d;
+  using M = __mmask8;
+  static constexpr std::size_t L = 8;
+  static V zero() { return _mm512_setzero_pd(); }
+  static V set1(double a) { return _mm512_set1_pd(a); }
+  static V load_mask(V src, M m, const double* p) { return _mm512_mask_loadu_pd(src, m, p); }
+  static V loadu(const double* p) { return _mm512_loadu_pd(p); }
+  static V blend(M m, V a, V b) { return _mm512_mask_blend_pd(m, a, b); }
+  static V add(V a, V b) { return _mm512_add_pd(a, b); }
+  static V prod(V p, V t, V lo, V hi) { return _mm512_mul_pd(_mm512_min_pd(hi, _mm512_max_pd(lo, p)), t); }
+  template <std::size_t W>
+  static V swap_halves(V y) {
+    if constexpr (W == 8) return _mm512_shuffle_f64x2(y, y, 0x4E);
+    else if constexpr (W == 4) return _mm512_shuffle_f64x2(y, y, 0xB1);
+    else return _mm512_permute_pd(y, 0x55);
+  }
+};
+
+template <class Arch>
+constexpr std::size_t bit_reverse(std::size_t i, std::size_t bits) {
+  std::size_t r = 0;
+  for (std::size_t b = 0; b < bits; ++b) r |= ((i >> b) & 1) << (bits - 1 - b);
+  return r;
+}
+
+// Lanes in the upper half of every slot of width W.
+template <class Arch, std::size_t L, std::size_t W>
+constexpr unsigned upper_halves() {
+  unsigned m = 0;
+  for (std::size_t k = 0; k < L; ++k)
+    if (k % W >= W / 2) m |= 1u << k;
+  return m;
+}
+
+// Reduces v[0, W) (slots of width W) to v[0] (slots of width 1), level by level.
+template <class Arch, class T, std::size_t W>
+inline void combine_levels(typename onehot_ops<Arch, T>::V* v) {
+  using O = onehot_ops<Arch, T>;
+  if constexpr (W > 1) {
+    constexpr auto m = static_cast<typename O::M>(upper_halves<Arch, O::L, W>());
+    for (std::size_t i = 0; i < W / 2; ++i) {
+      const auto a = v[2 * i], b = v[2 * i + 1];
+      v[i] = O::add(O::blend(m, a, b), O::template swap_halves<W>(O::blend(m, b, a)));
+    }
+    combine_levels<Arch, T, W / 2>(v);
+  }
+}
+
+// Row sums sum_j clip(p[r + k, j]) t[r + k, j] of rows k < n of a block (lane k), 1 in lanes k >= n.
+// W = slot width (a power of 2 >= min(cols, L)); cols < 2 L.
+template <class Arch, class T, std::size_t W>
+inline typename onehot_ops<Arch, T>::V onehot_short_sums(const T* p, std::size_t ldp, const T* t, std::size_t ldt,
+                                                          std::size_t n, std::size_t cols, T eps) {
+  using O = onehot_ops<Arch, T>;
+  using V = typename O::V;
+  using M = typename O::M;
+  constexpr std::size_t L = O::L, R = L / W;
+  constexpr std::size_t bits = W == 1 ? 0 : W == 2 ? 1 : W == 4 ? 2 : W == 8 ? 3 : 4;
+  const V lo = O::set1(eps), hi = O::set1(T(1) - eps);
+  const std::size_t c1 = cols < L ? cols : L;                           // lanes of the first part
+  const M cm = static_cast<M>((1u << c1) - 1);                          // cols lanes of slot 0
+  const M tail = static_cast<M>(cols > L ? (1u << (cols - L)) - 1 : 0);  // cols > L: the rest
+  V v[W];
+  for (std::size_t i = 0; i < W; ++i) {
+    V pv = O::zero(), tv = O::zero();
+    for (std::size_t q = 0; q < R; ++q) {
+      const std::size_t k = q * W + bit_reverse<Arch>(i, bits);
+      if (k >= n) continue;
+      // Slot q of the vector is lanes [q W, q W + W): load from q W elements before the row so that
+      // lane q W + j reads element j. Only the masked lanes (the row's own elements) are accessed.
+      const auto shift = static_cast<std::uintptr_t>(q * W * sizeof(T));
+      const M m = static_cast<M>(static_cast<unsigned>(cm) << (q * W));
+      pv = O::load_mask(pv, m, reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(p + k * ldp) - shift));
+      tv = O::load_mask(tv, m, reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(t + k * ldt) - shift));
+    }
+    V s = O::prod(pv, tv, lo, hi);  // masked-out lanes: clip(0) * 0 = 0
+    if constexpr (W == L) {
+      if (tail != 0) {
+        const std::size_t k = bit_reverse<Arch>(i, bits);
+        if (k < n) {
+          const V pt = O::load_mask(O::zero(), tail, p + k * ldp + L);
+          const V tt = O::load_mask(O::zero(), tail, t + k * ldt + L);
+          s = O::add(s, O::prod(pt, tt, lo, hi));
+        }
+      }
+    }
+    v[i] = s;
+  }
+  combine_levels<Arch, T, W>(v);
+  return n == L ? v[0] : O::blend(static_cast<M>(((1u << L) - 1) & ~((1u << n) - 1)), v[0], O::set1(T(1)));
+}
+
+// Dispatch on the slot width (from cols only).
+template <class Arch, class T>
+inline xsimd::batch<T, Arch> onehot_short_block_avx512(const T* p, std::size_t ldp, const T* t, std::size_t ldt,
+                                                       std::size_t n, std::size_t cols, T eps) {
+  constexpr std::size_t L = onehot_ops<Arch, T>::L;
+  if (cols <= 1) return onehot_short_sums<Arch, T, 1>(p, ldp, t, ldt, n, cols, eps);
+  if (cols <= 2) return onehot_short_sums<Arch, T, 2>(p, ldp, t, ldt, n, cols, eps);
+  if (cols <= 4) return onehot_short_sums<Arch, T, 4>(p, ldp, t, ldt, n, cols, eps);
+  if constexpr (L == 16) {
+    if (cols <= 8) return onehot_short_sums<Arch, T, 8>(p, ldp, t, ldt, n, cols, eps);
+  }
+  return onehot_short_sums<Arch, T, L>(p, ldp, t, ldt, n, cols, eps);
+}
+
+}  // namespace loss_detail
+#endif
 
 // ---- cross-entropy, one-hot (or soft) labels -------------------------------------------------------
 // losses[r] = -log(sum_j clip(p[r, j]) * t[r, j]).
@@ -118,11 +276,18 @@ void cce_onehot(const T* p, std::size_t ldp, const T* t, std::size_t ldt, T* los
   constexpr std::size_t L = V::size;
   const V lo(eps), hi(T(1) - eps);
   if (cols < cce_onehot_cfg<Arch, T>::short_cols) {
-    detail::parallel_rows<Arch>(rows, 2 * cols + 32, L, [&](std::size_t r0, std::size_t r1) {
+    // Work in ps: 2.6 ns a row at 3 columns, 5.5 at 10 (f32 AVX-512, 1 thread).
+    detail::parallel_rows<Arch>(rows, (420 * cols + 1300) * (sizeof(T) / 4), L, [&](std::size_t r0, std::size_t r1) {
       for (std::size_t r = r0; r < r1; r += L) {
         const std::size_t n = r1 - r < L ? r1 - r : L;
         const T* pr = p + r * ldp;
         const T* tr = t + r * ldt;
+#if defined(__x86_64__) || defined(_M_X64)
+        if constexpr (loss_detail::is_avx512<Arch>) {
+          loss_detail::store_n<Arch>(-xsimd::log(loss_detail::onehot_short_block_avx512<Arch>(pr, ldp, tr, ldt, n, cols, eps)), losses + r, n);
+          continue;
+        }
+#endif
         V s(T(0));
         for (std::size_t j = 0; j < cols; ++j) {
           const V pj = loss_detail::column<Arch>(pr + j, ldp, n, T(1));
@@ -138,7 +303,8 @@ void cce_onehot(const T* p, std::size_t ldp, const T* t, std::size_t ldt, T* los
   const std::size_t rem = cols % L;
   // Lanes of the last (overlapping) vector that are new: k >= L - rem.
   const auto fresh = lane >= V(static_cast<T>(L - rem));
-  detail::parallel_rows<Arch>(rows, 2 * cols + 32, L, [&](std::size_t r0, std::size_t r1) {
+  // Work in ps: 81 ns a row at 1000 columns, 569 at 8000.
+  detail::parallel_rows<Arch>(rows, (72 * cols + 6000) * (sizeof(T) / 4), L, [&](std::size_t r0, std::size_t r1) {
     alignas(64) T sums[L];
     for (std::size_t r = r0; r < r1; r += L) {
       const std::size_t n = r1 - r < L ? r1 - r : L;
@@ -272,6 +438,128 @@ std::int32_t argmax_long(const T* x, std::size_t cols) {
   return static_cast<std::int32_t>(find_first<Arch>(x, c0, c1, [&](const V& v) { return v == bv; }));
 }
 
+#if defined(__x86_64__) || defined(_M_X64)
+// ---- AVX-512 long rows ----------------------------------------------------------------------------
+// The same chunked scheme as argmax_long. NaN detection: one unordered compare per PAIR of vectors
+// (a UNORD b is true iff a or b is NaN) OR-ed into a mask, instead of the check sum's add per vector
+// (and +inf with -inf no longer raises a false alarm). (VRANGEPS max, documented to keep NaN, returns
+// the non-NaN operand for a quiet NaN on this Zen 4 guest: not usable.) The max of a chunk is a NaN
+// only if the chunk's first vector held one, in which case `nan` is set anyway. The index pass
+// finds the first lane equal to the max with compare-to-mask and tzcnt; in a row of at most 16
+// vectors (kBranchless) it runs over every vector from the last to the first with conditional moves,
+// since the exit branch of an early-out loop mispredicts about once per row (about 4 ns, as long as
+// reading a 128-float row). Measured (f32, 1 thread, old generic path vs this, interleaved): 4096 x 128
+// 1.3-1.8x, 256 x 1000 1.3-1.5x, 64 x 32000 1.3-1.8x faster.
+template <class Arch, class T>
+struct avx512_ops;
+
+template <class Arch>
+struct avx512_ops<Arch, float> {
+  using V = __m512;
+  static constexpr std::size_t L = 16;
+  static V load(const float* p) { return _mm512_loadu_ps(p); }
+  // MAXPS returns its second operand when one is NaN: a NaN x never enters the running max m.
+  static V max(V x, V m) { return _mm512_max_ps(x, m); }
+  static unsigned unord(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q); }
+  static unsigned nan_mask(V a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
+  static unsigned eq_mask(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
+  // Every lane = the largest lane of v (no NaN in v).
+  static V hmax(V v) {
+    v = _mm512_max_ps(v, _mm512_shuffle_f32x4(v, v, 0x4E));
+    v = _mm512_max_ps(v, _mm512_shuffle_f32x4(v, v, 0xB1));
+    v = _mm512_max_ps(v, _mm512_permute_ps(v, 0x4E));
+    return _mm512_max_ps(v, _mm512_permute_ps(v, 0xB1));
+  }
+  static float first(V v) { return _mm512_cvtss_f32(v); }
+  static V set1(float a) { return _mm512_set1_ps(a); }
+};
+
+template <class Arch>
+struct avx512_ops<Arch, double> {
+  using V = __m512d;
+  static constexpr std::size_t L = 8;
+  static V load(const double* p) { return _mm512_loadu_pd(p); }
+  static V max(V x, V m) { return _mm512_max_pd(x, m); }
+  static unsigned unord(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_UNORD_Q); }
+  static unsigned nan_mask(V a) { return _mm512_cmp_pd_mask(a, a, _CMP_UNORD_Q); }
+  static unsigned eq_mask(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
+  static V hmax(V v) {
+    v = _mm512_max_pd(v, _mm512_shuffle_f64x2(v, v, 0x4E));
+    v = _mm512_max_pd(v, _mm512_shuffle_f64x2(v, v, 0xB1));
+    return _mm512_max_pd(v, _mm512_permute_pd(v, 0x55));
+  }
+  static double first(V v) { return _mm512_cvtsd_f64(v); }
+  static V set1(double a) { return _mm512_set1_pd(a); }
+};
+
+// First j in [j0, j1) (j1 - j0 >= L) with mask_of(x[j..]) bit set, j1 if none; the last vector overlaps.
+template <class Arch, class T, class M>
+inline std::size_t find_first_avx512(const T* x, std::size_t j0, std::size_t j1, const M& mask_of) {
+  using O = avx512_ops<Arch, T>;
+  constexpr std::size_t L = O::L;
+  for (std::size_t j = j0;; j += L) {
+    if (j + L > j1) j = j1 - L;
+    const unsigned m = mask_of(O::load(x + j));
+    if (m != 0) return j + static_cast<std::size_t>(__builtin_ctz(m));
+    if (j + L >= j1) return j1;
+  }
+}
+
+template <class Arch, class T>
+std::int32_t argmax_long_avx512(const T* x, std::size_t cols) {
+  using O = avx512_ops<Arch, T>;
+  using V = typename O::V;
+  constexpr std::size_t L = O::L, C = argmax_cfg<Arch, T>::chunk, kBranchless = 16 * L;
+  T best = -std::numeric_limits<T>::infinity();
+  V bestv = O::set1(best);
+  std::size_t best_chunk = 0;
+  for (std::size_t c0 = 0; c0 < cols; c0 += C) {
+    const std::size_t c1 = cols - c0 < C ? cols : c0 + C;
+    // A chunk shorter than L (the last one) starts L before its end, overlapping the previous chunk.
+    const std::size_t s0 = c1 - c0 >= L ? c0 : c1 - L;
+    V m0 = O::load(x + s0), m1 = m0, m2 = m0, m3 = m0;
+    unsigned nan = O::nan_mask(m0);
+    std::size_t j = s0 + L;
+    for (; j + 4 * L <= c1; j += 4 * L) {
+      const V a = O::load(x + j), b = O::load(x + j + L), c = O::load(x + j + 2 * L), d = O::load(x + j + 3 * L);
+      m0 = O::max(a, m0);
+      m1 = O::max(b, m1);
+      m2 = O::max(c, m2);
+      m3 = O::max(d, m3);
+      nan |= O::unord(a, b) | O::unord(c, d);
+    }
+    for (; j < c1; j += L) {
+      const V a = O::load(x + (j + L <= c1 ? j : c1 - L));
+      m1 = O::max(a, m1);
+      nan |= O::nan_mask(a);
+    }
+    const V m = O::max(O::max(m0, m1), O::max(m2, m3));
+    if (nan != 0)
+      return static_cast<std::int32_t>(find_first_avx512<Arch>(x, s0, c1, [](V v) { return O::nan_mask(v); }));
+    const V h = O::hmax(m);
+    if (O::first(h) > best) {
+      best = O::first(h);
+      bestv = h;
+      best_chunk = c0;
+    }
+  }
+  if (cols <= kBranchless) {
+    // One chunk; the max is present, so some vector matches. Last vector (ends at cols) first.
+    const std::size_t last = cols - L;
+    std::size_t pos = last + static_cast<std::size_t>(__builtin_ctz(O::eq_mask(O::load(x + last), bestv) | (1u << (L - 1))));
+    // Then the vectors at multiples of L below `last`, from the last to 0, an earlier match replacing.
+    for (std::size_t k = (cols - 1) / L; k-- > 0;) {
+      const unsigned mk = O::eq_mask(O::load(x + k * L), bestv);
+      pos = mk != 0 ? k * L + static_cast<std::size_t>(__builtin_ctz(mk)) : pos;
+    }
+    return static_cast<std::int32_t>(pos);
+  }
+  const std::size_t c1 = cols - best_chunk < C ? cols : best_chunk + C;
+  const std::size_t c0 = c1 - best_chunk >= L ? best_chunk : c1 - L;
+  return static_cast<std::int32_t>(find_first_avx512<Arch>(x, c0, c1, [&](V v) { return O::eq_mask(v, bestv); }));
+}
+#endif
+
 // argmax of rows [r, r + n), n <= L, cols < short_cols: lane k is row r + k. Column 0 starts as the
 // best; a later column replaces it if strictly greater, or if it is NaN while the best is not (after
 // which nothing replaces the NaN: x > NaN is false and NaN == NaN is false).
@@ -302,6 +590,12 @@ inline void argmax_rows(const T* x, std::size_t ld, std::size_t r0, std::size_t 
     for (std::size_t r = r0; r < r1; r += L)
       argmax_short_block<Arch>(x + r * ld, ld, r1 - r < L ? r1 - r : L, cols, out + (r - r0));
   } else {
+#if defined(__x86_64__) || defined(_M_X64)
+    if constexpr (is_avx512<Arch>) {
+      for (std::size_t r = r0; r < r1; ++r) out[r - r0] = argmax_long_avx512<Arch>(x + r * ld, cols);
+      return;
+    }
+#endif
     for (std::size_t r = r0; r < r1; ++r) out[r - r0] = argmax_long<Arch>(x + r * ld, cols);
   }
 }
@@ -311,7 +605,8 @@ inline void argmax_rows(const T* x, std::size_t ld, std::size_t r0, std::size_t 
 template <class Arch, class T>
 void argmax(const T* x, std::size_t ldx, std::int32_t* idx, std::size_t rows, std::size_t cols) {
   constexpr std::size_t L = xsimd::batch<T, Arch>::size;
-  detail::parallel_rows<Arch>(rows, cols, L, [&](std::size_t r0, std::size_t r1) {
+  // Work in ps: 0.65 ns a row at 3 columns, 2.0 at 10, 16.7 at 128, 91 at 1000, 493 at 8000.
+  detail::parallel_rows<Arch>(rows, (cols < 32 ? 200 * cols : 60 * cols + 9000) * (sizeof(T) / 4), L, [&](std::size_t r0, std::size_t r1) {
     loss_detail::argmax_rows<Arch>(x, ldx, r0, r1, cols, idx + r0);
   });
 }
@@ -323,7 +618,8 @@ std::size_t accuracy_count(const T* x, std::size_t ldx, const std::int32_t* labe
                            std::size_t cols) {
   constexpr std::size_t L = xsimd::batch<T, Arch>::size, B = 16 * L;
   std::atomic<std::size_t> total{0};
-  detail::parallel_rows<Arch>(rows, cols, L, [&](std::size_t r0, std::size_t r1) {
+  // Work in ps: as argmax (measured within 15% of it: 0.75, 2.1, 91, 496 ns a row).
+  detail::parallel_rows<Arch>(rows, (cols < 32 ? 200 * cols : 60 * cols + 9000) * (sizeof(T) / 4), L, [&](std::size_t r0, std::size_t r1) {
     std::int32_t buf[B];
     std::size_t hits = 0;
     for (std::size_t r = r0; r < r1; r += B) {

@@ -9,10 +9,19 @@
 
 namespace nnsimd::detail {
 
-// How many threads a call of `work` units (about one flop or element each) should use: 1 below the
-// parallel threshold or when built without OpenMP, else num_threads() capped so that every thread gets
-// at least one grain of rows. Defined in src/threading.cpp (baseline flags).
-int threads_for(std::size_t work, std::size_t rows, std::size_t grain);
+// Work unit: every call site passes `work_per_row` as an estimate of one row's single-thread time in
+// picoseconds on the fastest ISA (AVX-512, float; doubled for double), measured per kernel and written
+// next to the call site, so that one threshold fits every kernel (see default_parallel_threshold).
+//
+// How many threads a call of `rows` rows of `work_per_row` each should use, the row ranges being runs
+// of whole grains (see parallel_rows): the count that minimizes the estimated wall time, the largest
+// thread's share of the work plus half the parallel threshold for each thread beyond the first (an
+// evenly split call then pays off exactly at the threshold). So a call stays on one thread below the
+// threshold, a split whose grains fall unevenly (23 rows in grains of 16: 16 + 7) needs more work than
+// that, and t threads are used only when each gets at least (t - 1) * threshold / 2 (t + 1 beats t
+// evenly split when work > t (t + 1) threshold / 2). Ties go to fewer threads. Threshold 0 splits whenever there are two grains (the tests use it). 1 when built
+// without OpenMP or called from inside a parallel region. Defined in src/threading.cpp.
+int threads_for(std::size_t rows, std::size_t work_per_row, std::size_t grain);
 
 // Save the caller's floating-point control state and clear flush-to-zero / denormals-are-zero, so that
 // subnormal inputs and results are computed exactly as IEEE 754 says whatever the caller left set.
@@ -27,7 +36,7 @@ void fp_env_leave(unsigned saved) noexcept;
 template <class Arch, class Body>
 void parallel_rows(std::size_t rows, std::size_t work_per_row, std::size_t grain, const Body& body) {
   if (rows == 0) return;
-  const int threads = threads_for(rows * work_per_row, rows, grain);
+  const int threads = threads_for(rows, work_per_row, grain);
   if (threads <= 1) {
     const unsigned saved = fp_env_enter();
     body(std::size_t{0}, rows);

@@ -444,12 +444,14 @@ void softmax(const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t row
   if (rows == 0 || cols == 0) return;
   constexpr std::size_t L = xsimd::batch<T, Arch>::size;
   if (cols < sd::across_cols<Arch, T>) {
-    detail::parallel_rows<Arch>(rows, cols * 20, L, [&](std::size_t r0, std::size_t r1) {
+    // Work in ps (see parallel.hpp): 4.3 ns a row at 3 columns, 9.3 at 10 (f32 AVX-512, 1 thread).
+    detail::parallel_rows<Arch>(rows, (700 * cols + 2200) * (sizeof(T) / 4), L, [&](std::size_t r0, std::size_t r1) {
       sd::softmax_across<Arch>(x, ldx, y, ldy, r0, r1, cols);
     });
     return;
   }
-  detail::parallel_rows<Arch>(rows, cols * 20, 1, [&](std::size_t r0, std::size_t r1) {
+  // Work in ps: 14.7 ns a row at 32 columns, 35.3 at 128, 274 at 1000, 1830 at 8000.
+  detail::parallel_rows<Arch>(rows, (230 * cols + 6000) * (sizeof(T) / 4), 1, [&](std::size_t r0, std::size_t r1) {
     sd::softmax_rows<Arch>(x, ldx, y, ldy, r0, r1, cols);
   });
 }
@@ -464,12 +466,14 @@ void softmax_cce_sparse(const T* x, std::size_t ldx, const std::int32_t* labels,
   if (rows == 0 || cols == 0) return;
   constexpr std::size_t L = xsimd::batch<T, Arch>::size;
   if (cols < sd::across_cols<Arch, T>) {
-    detail::parallel_rows<Arch>(rows, cols * 20, L, [&](std::size_t r0, std::size_t r1) {
+    // Work in ps: 4.35 ns a row at 3 columns, 7.15 at 10.
+    detail::parallel_rows<Arch>(rows, (400 * cols + 3150) * (sizeof(T) / 4), L, [&](std::size_t r0, std::size_t r1) {
       sd::softmax_cce_across<Arch>(x, ldx, labels, losses, r0, r1, cols);
     });
     return;
   }
-  detail::parallel_rows<Arch>(rows, cols * 20, 1, [&](std::size_t r0, std::size_t r1) {
+  // Work in ps: 35.6 ns a row at 128 columns, 216 at 1000, 1640 at 8000.
+  detail::parallel_rows<Arch>(rows, (200 * cols + 10000) * (sizeof(T) / 4), 1, [&](std::size_t r0, std::size_t r1) {
     sd::softmax_cce_rows<Arch>(x, ldx, labels, losses, r0, r1, cols);
   });
 }
