@@ -37,6 +37,9 @@ inline std::string case_name(const ::testing::TestParamInfo<isa_dtype>& info) {
   return std::string(to_string(info.param.target)) + (info.param.f64 ? "_f64" : "_f32");
 }
 
+// gtest prints a parameter with this (in failure messages) instead of its raw bytes.
+inline void PrintTo(const isa_dtype& c, std::ostream* os) { *os << to_string(c.target) << (c.f64 ? "_f64" : "_f32"); }
+
 // Calls f.template operator()<T>(table) with the table of the case's ISA and element type:
 //   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) { ... });
 template <class F>

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages nnsimd needs, if any is missing. Idempotent: when everything is
+# present it only asks dpkg (well under a second) and installs nothing.
+#
+#   tools/deps.sh            build, test, benchmark and plot nnsimd
+#   tools/deps.sh --peers    + the libraries the benchmarks compare against (skipped when absent)
+#   tools/deps.sh --cross    + the AArch64 cross compiler and qemu, to build and test NEON
+#   tools/deps.sh --all      all of the above
+#   tools/deps.sh --list     print the packages that would be checked, install nothing
+#
+# Runs apt-get directly as root, through sudo otherwise. The package lists live here and nowhere else.
+set -euo pipefail
+
+# Compiler and build; xsimd (kernels), GoogleTest, Google Benchmark (+ compare.py, which needs scipy),
+# cpuinfo (CPU description), CLI11 and nlohmann-json (command line, results); Python for the plots.
+CORE=(cmake g++ make pkg-config
+      libxsimd-dev libgtest-dev libbenchmark-dev libbenchmark-tools libcpuinfo-dev libcli11-dev nlohmann-json3-dev
+      python3 python3-numpy python3-scipy python3-matplotlib)
+# What a user would pick instead of nnsimd: BLAS gemm, Eigen, oneDNN, XNNPACK (+ pthreadpool's header),
+# Sleef's vector exp/log.
+PEERS=(libopenblas-dev libeigen3-dev libdnnl-dev libxnnpack-dev libpthreadpool-dev libsleef-dev)
+# NEON: cross-compile for AArch64 and run the tests under user-mode emulation.
+CROSS=(g++-aarch64-linux-gnu qemu-user)
+
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+
+wanted=("${CORE[@]}")
+list_only=false
+for arg in "$@"; do
+  case "$arg" in
+    --peers) wanted+=("${PEERS[@]}") ;;
+    --cross) wanted+=("${CROSS[@]}") ;;
+    --all) wanted+=("${PEERS[@]}" "${CROSS[@]}") ;;
+    --list) list_only=true ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "deps.sh: unknown option '$arg'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+if $list_only; then
+  printf '%s\n' "${wanted[@]}"
+  exit 0
+fi
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+  [[ "$status" == installed ]] || missing+=("$pkg")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "deps.sh: all ${#wanted[@]} packages present"
+  exit 0
+fi
+
+if ((EUID == 0)); then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+else
+  echo "deps.sh: missing ${missing[*]}; run as root or install sudo" >&2
+  exit 1
+fi
+
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -q
+"${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
