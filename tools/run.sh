@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The main job of the README: install what is missing (with the peer libraries the benchmarks compare
+# against), build the release preset, then show what nnsimd is for:
+#   1. nnsimd info   - this machine, its ISAs, the dispatcher's choice;
+#   2. nnsimd demo   - the book's chapter-5 forward pass on the scalar reference and every ISA;
+#   3. nnsimd bench  - the quick benchmark matrix (under two minutes) and its summary table.
+# Results go to build/release/results/<machine-id>/ (pass --full for a full run into results/).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+mode=--quick
+out="$root/build/release/results"
+for arg in "$@"; do
+  case "$arg" in
+    --full) mode=--full; out="$root/results" ;;
+    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown option '$arg'" >&2; exit 2 ;;
+  esac
+done
+
+"$root/tools/deps.sh" --peers
+cmake --preset release >/dev/null
+cmake --build --preset release
+
+nnsimd="$root/build/release/cli/nnsimd"
+echo; echo "=== nnsimd info"; "$nnsimd" info
+echo; echo "=== nnsimd demo"; "$nnsimd" demo
+id="$("$nnsimd" info --id 2>/dev/null || true)"
+echo; echo "=== nnsimd bench $mode"
+"$nnsimd" bench "$mode" --out "$out/${id:-this-machine}"
