@@ -8,25 +8,6 @@
 namespace nnsimd::test {
 namespace {
 
-template <class T>
-std::size_t lanes(isa i) {
-  switch (i) {
-    case isa::avx512: return 64 / sizeof(T);
-    case isa::avx2: return 32 / sizeof(T);
-    case isa::sse2:
-    case isa::neon64: return 16 / sizeof(T);
-    default: return 1;
-  }
-}
-
-template <class T>
-std::vector<std::size_t> row_counts(isa i) {
-  const std::size_t L = lanes<T>(i);
-  std::vector<std::size_t> v = {1, L, L + 1, 3 * L + 1, 300};
-  if (L > 1) v.push_back(L - 1);
-  return v;
-}
-
 // Scores on a coarse grid (many exact ties, signed zeros), with per-row specials: a NaN (sometimes two),
 // +inf, -inf, +inf and -inf together (their sum is NaN without any NaN in the row), an all -inf row, and
 // a row whose maximum sits in its last element.

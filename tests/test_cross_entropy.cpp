@@ -10,26 +10,6 @@
 namespace nnsimd::test {
 namespace {
 
-// Lanes of one vector of T for an ISA (1 for the scalar reference): the row counts below straddle it.
-template <class T>
-std::size_t lanes(isa i) {
-  switch (i) {
-    case isa::avx512: return 64 / sizeof(T);
-    case isa::avx2: return 32 / sizeof(T);
-    case isa::sse2:
-    case isa::neon64: return 16 / sizeof(T);
-    default: return 1;
-  }
-}
-
-template <class T>
-std::vector<std::size_t> row_counts(isa i) {
-  const std::size_t L = lanes<T>(i);
-  std::vector<std::size_t> v = {1, L, L + 1, 3 * L + 1, 300};
-  if (L > 1) v.push_back(L - 1);
-  return v;
-}
-
 // Probabilities in [0, 1) with exact 0s and 1s sprinkled in (they exercise both clip bounds).
 template <class T>
 void fill_probs(strided<T>& p, std::uint32_t seed) {

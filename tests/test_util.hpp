@@ -60,6 +60,28 @@ inline const std::vector<std::size_t>& edge_lengths() {
   return v;
 }
 
+// Lanes of one vector of T for an ISA (1 for the scalar reference).
+template <class T>
+std::size_t lanes(isa i) {
+  switch (i) {
+    case isa::avx512: return 64 / sizeof(T);
+    case isa::avx2: return 32 / sizeof(T);
+    case isa::sse2:
+    case isa::neon64: return 16 / sizeof(T);
+    default: return 1;
+  }
+}
+
+// Row counts that straddle one vector of rows (kernels that vectorize across rows): 1, L-1, L, L+1,
+// 3L+1 and the book's 300.
+template <class T>
+std::vector<std::size_t> row_counts(isa i) {
+  const std::size_t L = lanes<T>(i);
+  std::vector<std::size_t> v = {1, L, L + 1, 3 * L + 1, 300};
+  if (L > 1) v.push_back(L - 1);
+  return v;
+}
+
 // A rows x cols matrix inside a larger allocation: row stride ld >= cols, and the first element offset
 // by `misalign` elements from a 64-byte boundary, so no row is vector-aligned. Padding (the gaps
 // between rows and a guard after the last row) holds a sentinel, checked by padding_intact().

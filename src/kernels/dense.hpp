@@ -33,14 +33,16 @@
 
 #include "kernels/elementwise.hpp"
 #include "kernels/parallel.hpp"
+#include "kernels/simd.hpp"
 
 namespace nnsimd::kernels {
 namespace dense_detail {
 
-template <class Arch>
-inline constexpr bool is_avx512 = std::is_base_of_v<xsimd::avx512f, Arch>;
-template <class Arch>
-inline constexpr bool is_avx2 = std::is_base_of_v<xsimd::avx2, Arch>;
+using simd::hmax;
+using simd::is_avx2;
+using simd::is_avx512;
+using simd::load_first;
+using simd::store_first;
 
 // Calls f(integral_constant<0>), ..., f(integral_constant<N-1>): a loop the compiler must unroll, so
 // arrays of batches indexed by it stay in registers.
@@ -57,53 +59,6 @@ constexpr std::size_t min_of(std::size_t a, std::size_t b) {
 template <class Arch>
 constexpr std::size_t ceil_div(std::size_t a, std::size_t b) {
   return (a + b - 1) / b;
-}
-
-// ---- partial vectors: the first n < L lanes -----------------------------------------------------------
-// AVX-512 and AVX2 use masked loads/stores (masked-off lanes never fault and are never written); other
-// ISAs go through a small buffer. Loaded lanes n..L-1 are 0.
-template <class Arch, class T>
-inline xsimd::batch<T, Arch> load_first(const T* p, std::size_t n) {
-  using V = xsimd::batch<T, Arch>;
-  if constexpr (is_avx512<Arch>) {
-#if defined(__AVX512F__)
-    if constexpr (sizeof(T) == 4)
-      return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p);
-    else
-      return _mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << n) - 1), p);
-#endif
-  } else if constexpr (is_avx2<Arch>) {
-#if defined(__AVX2__)
-    if constexpr (sizeof(T) == 4) {
-      const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-      return _mm256_maskload_ps(p, m);
-    } else {
-      const __m256i m = _mm256_cmpgt_epi64(_mm256_set1_epi64x(static_cast<long long>(n)), _mm256_setr_epi64x(0, 1, 2, 3));
-      return _mm256_maskload_pd(p, m);
-    }
-#endif
-  }
-  alignas(64) T tmp[V::size] = {};
-  for (std::size_t i = 0; i < n; ++i) tmp[i] = p[i];
-  return V::load_aligned(tmp);
-}
-
-template <class Arch, class T>
-inline void store_first(T* p, const xsimd::batch<T, Arch>& v, std::size_t n) {
-  using V = xsimd::batch<T, Arch>;
-  if constexpr (is_avx512<Arch>) {
-#if defined(__AVX512F__)
-    if constexpr (sizeof(T) == 4)
-      _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), v);
-    else
-      _mm512_mask_storeu_pd(p, static_cast<__mmask8>((1u << n) - 1), v);
-    return;
-#endif
-  }
-  // AVX2's vmaskmovps store is slow on AMD (microcoded); a buffer and n scalar stores are not.
-  alignas(64) T tmp[V::size];
-  v.store_aligned(tmp);
-  for (std::size_t i = 0; i < n; ++i) p[i] = tmp[i];
 }
 
 // ---- per-thread scratch -------------------------------------------------------------------------------
@@ -214,7 +169,7 @@ void tile(const tile_args<T>& a) {
       if (j + 1 < N || last_n == L)
         acc[i][j].store_unaligned(a.y + i * a.ldy + j * L);
       else
-        store_first<Arch>(a.y + i * a.ldy + j * L, acc[i][j], last_n);
+        store_first<Arch>(a.y + i * a.ldy + j * L, last_n, acc[i][j]);
     });
   });
 }
@@ -526,7 +481,7 @@ struct skinny_plan {
       if (out >= L)
         acc.store_unaligned(y + v * L);
       else
-        store_first<Arch>(y + v * L, acc, out);
+        store_first<Arch>(y + v * L, out, acc);
     }
   }
 

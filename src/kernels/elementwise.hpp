@@ -24,12 +24,18 @@ struct relu_op {
 };
 
 // clip(x) = x < lo ? lo : (x > hi ? hi : x); NaN fails both compares and is kept, as numpy.clip.
+// Also the clip inside the cross-entropies (loss.hpp).
+template <class Arch, class V>
+inline V clip_keep_nan(V x, V lo, V hi) {
+  return xsimd::select(x < lo, lo, xsimd::select(x > hi, hi, x));
+}
+
 template <class Arch, class T>
 struct clip_op {
   T lo, hi;
   template <class V>
   V operator()(V x) const {
-    return xsimd::select(x < V(lo), V(lo), xsimd::select(x > V(hi), V(hi), x));
+    return clip_keep_nan<Arch>(x, V(lo), V(hi));
   }
   T scalar(T x) const { return x < lo ? lo : (x > hi ? hi : x); }
 };

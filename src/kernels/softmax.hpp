@@ -36,6 +36,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "kernels/parallel.hpp"
+#include "kernels/simd.hpp"
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
@@ -52,6 +53,10 @@
 
 namespace nnsimd::kernels {
 namespace softmax_detail {
+
+using simd::hmax;
+using simd::load_first;
+using simd::store_first;
 
 // ---- exp for t <= 0 ------------------------------------------------------------------------------------
 // exp(t) = 2^n * exp(r), n = round(t / ln 2), r = t - n ln 2 in [-ln2/2, ln2/2] (a hair more without FMA,
@@ -128,75 +133,6 @@ inline xsimd::batch<T, Arch> exp_nonpos(const xsimd::batch<T, Arch>& t) {
   for (int k = K::degree - 1; k >= 1; --k) p = xsimd::fma(p, r, V(K::c[k]));
   const V e = xsimd::fma(r * scale, p, scale);
   return xsimd::select(t < V(K::cutoff), V(0), e);
-}
-
-// ---- partial vectors: the first n < L elements ---------------------------------------------------------
-// AVX-512 has masked loads and stores (xsimd 8.1 does not expose them); AVX2 a masked load (vmaskmovps)
-// whose store form is slow on Zen 4 (per-row softmax of 1024 x 10 took 3x longer with it than through
-// the buffer); elsewhere a small aligned buffer. Unloaded lanes hold `fill`.
-template <class Arch, class T>
-inline xsimd::batch<T, Arch> load_first(const T* p, std::size_t n, T fill) {
-  using V = xsimd::batch<T, Arch>;
-#if defined(__AVX512F__)
-  if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) {
-    if constexpr (std::is_same_v<T, float>)
-      return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), static_cast<__mmask16>((1u << n) - 1), p);
-    else
-      return _mm512_mask_loadu_pd(_mm512_set1_pd(fill), static_cast<__mmask8>((1u << n) - 1), p);
-  }
-#endif
-#if defined(__AVX2__)
-  if constexpr (std::is_base_of_v<xsimd::avx2, Arch>) {
-    if constexpr (std::is_same_v<T, float>) {
-      const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-      return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
-    } else {
-      const __m256i m = _mm256_cmpgt_epi64(_mm256_set1_epi64x(static_cast<long long>(n)), _mm256_setr_epi64x(0, 1, 2, 3));
-      return _mm256_blendv_pd(_mm256_set1_pd(fill), _mm256_maskload_pd(p, m), _mm256_castsi256_pd(m));
-    }
-  }
-#endif
-  alignas(64) T buf[V::size];
-  for (std::size_t i = 0; i < V::size; ++i) buf[i] = i < n ? p[i] : fill;
-  return V::load_aligned(buf);
-}
-
-template <class Arch, class T>
-inline void store_first(T* p, std::size_t n, const xsimd::batch<T, Arch>& v) {
-  using V = xsimd::batch<T, Arch>;
-#if defined(__AVX512F__)
-  if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) {
-    if constexpr (std::is_same_v<T, float>)
-      _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), v);
-    else
-      _mm512_mask_storeu_pd(p, static_cast<__mmask8>((1u << n) - 1), v);
-    return;
-  }
-#endif
-  alignas(64) T buf[V::size];
-  v.store_aligned(buf);
-  for (std::size_t i = 0; i < n; ++i) p[i] = buf[i];
-}
-
-// Horizontal max. A NaN lane can only come from a NaN in the row (max(acc, x) returns x when either is
-// NaN), and such a row becomes NaN through its sum whatever m is.
-template <class Arch, class T>
-inline T hmax(const xsimd::batch<T, Arch>& v) {
-  using V = xsimd::batch<T, Arch>;
-#if defined(__AVX512F__)
-  // log2(L) shuffle + max steps instead of L scalar compares (16 per row of 128 floats).
-  if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) {
-    if constexpr (std::is_same_v<T, float>)
-      return _mm512_reduce_max_ps(v);
-    else
-      return _mm512_reduce_max_pd(v);
-  }
-#endif
-  alignas(64) T buf[V::size];
-  v.store_aligned(buf);
-  T m = buf[0];
-  for (std::size_t i = 1; i < V::size; ++i) m = buf[i] > m ? buf[i] : m;
-  return m;
 }
 
 // ---- long rows ------------------------------------------------------------------------------------------
