@@ -12,23 +12,6 @@
 namespace nnsimd::test {
 namespace {
 
-// Runs f, which must throw an nnsimd::error whose message contains every one of `parts`.
-template <class F>
-::testing::AssertionResult throws_naming(F&& f, std::initializer_list<std::string> parts) {
-  try {
-    f();
-  } catch (const error& e) {
-    const std::string msg = e.what();
-    for (const auto& p : parts)
-      if (msg.find(p) == std::string::npos)
-        return ::testing::AssertionFailure() << "message \"" << msg << "\" does not contain \"" << p << "\"";
-    return ::testing::AssertionSuccess();
-  } catch (const std::exception& e) {
-    return ::testing::AssertionFailure() << "threw a non-nnsimd exception: " << e.what();
-  }
-  return ::testing::AssertionFailure() << "did not throw";
-}
-
 // A strided output whose every element (inside and padding) holds the sentinel: after a throw it must
 // be untouched.
 template <class T>

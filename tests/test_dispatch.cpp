@@ -49,19 +49,6 @@ std::string names(const std::vector<isa>& v) {
   return s;
 }
 
-::testing::AssertionResult throws_naming(auto&& f, std::vector<std::string> parts) {
-  try {
-    f();
-  } catch (const error& e) {
-    const std::string msg = e.what();
-    for (const auto& p : parts)
-      if (msg.find(p) == std::string::npos)
-        return ::testing::AssertionFailure() << "message \"" << msg << "\" does not name \"" << p << "\"";
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure() << "no nnsimd::error thrown";
-}
-
 class Dispatch : public ::testing::Test {
  protected:
   void TearDown() override { reset_isa_cap(); }

@@ -14,9 +14,6 @@ namespace {
 
 class Softmax : public IsaTest {};
 
-// Rows that reach both paths of every ISA: L - 1, L, L + 1 and 3L + 1 rows for L in {2, 4, 8, 16}
-// (across-rows blocks: full, partial, several), and cols from edge_lengths() (short rows go across).
-const std::vector<std::size_t> kRows = {1, 2, 3, 4, 5, 7, 8, 9, 13, 15, 16, 17, 25, 49};
 
 // Checks y (rows x cols) against the oracle row by row: each element within softmax_bound, -inf entries
 // of a finite row exactly 0, and each finite row summing to 1 within the sum of its element bounds.
@@ -68,7 +65,7 @@ bool bits_equal_rows(const auto& a, const auto& b) {
 TEST_P(Softmax, WithinBoundEveryShapeStrided) {
   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
     for (std::size_t cols : edge_lengths())
-      for (std::size_t rows : kRows) {
+      for (std::size_t rows : across_rows_counts()) {
         strided<T> x(rows, cols, 3, 1), y(rows, cols, 5, 3);
         fill_rows(x, static_cast<std::uint32_t>(cols * 100 + rows));
         t.softmax(x.data(), x.ld, y.data(), y.ld, rows, cols);

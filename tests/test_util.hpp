@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <random>
 #include <string>
@@ -80,6 +81,30 @@ std::vector<std::size_t> row_counts(isa i) {
   std::vector<std::size_t> v = {1, L, L + 1, 3 * L + 1, 300};
   if (L > 1) v.push_back(L - 1);
   return v;
+}
+
+// Row counts for kernels that vectorize short rows across rows, for every ISA at once: L - 1, L, L + 1
+// and 3L + 1 rows for L in {2, 4, 8, 16} (across-rows blocks: full, partial, several).
+inline const std::vector<std::size_t>& across_rows_counts() {
+  static const std::vector<std::size_t> v = {1, 2, 3, 4, 5, 7, 8, 9, 13, 15, 16, 17, 25, 49};
+  return v;
+}
+
+// Runs f, which must throw an nnsimd::error whose message contains every one of `parts`.
+template <class F>
+::testing::AssertionResult throws_naming(F&& f, std::initializer_list<std::string> parts) {
+  try {
+    f();
+  } catch (const error& e) {
+    const std::string msg = e.what();
+    for (const auto& p : parts)
+      if (msg.find(p) == std::string::npos)
+        return ::testing::AssertionFailure() << "message \"" << msg << "\" does not contain \"" << p << "\"";
+    return ::testing::AssertionSuccess();
+  } catch (const std::exception& e) {
+    return ::testing::AssertionFailure() << "threw a non-nnsimd exception: " << e.what();
+  }
+  return ::testing::AssertionFailure() << "did not throw";
 }
 
 // A rows x cols matrix inside a larger allocation: row stride ld >= cols, and the first element offset
