@@ -44,17 +44,6 @@ template <class T>
   return ::testing::AssertionSuccess();
 }
 
-// Row r of x: uniform values whose spread depends on r, so that some rows stay near 1/cols, some have
-// one dominant element, and some push exp(x - m) far below the underflow threshold.
-template <class T>
-void fill_rows(strided<T>& x, std::uint32_t seed) {
-  std::mt19937 gen(seed);
-  const double spread[] = {1, 20, 150};
-  for (std::size_t r = 0; r < x.rows; ++r) {
-    std::uniform_real_distribution<double> d(-spread[r % 3], spread[r % 3] / 3);
-    for (std::size_t c = 0; c < x.cols; ++c) x(r, c) = static_cast<T>(d(gen));
-  }
-}
 
 bool bits_equal_rows(const auto& a, const auto& b) {
   for (std::size_t r = 0; r < a.rows; ++r)
@@ -67,7 +56,7 @@ TEST_P(Softmax, WithinBoundEveryShapeStrided) {
     for (std::size_t cols : edge_lengths())
       for (std::size_t rows : across_rows_counts()) {
         strided<T> x(rows, cols, 3, 1), y(rows, cols, 5, 3);
-        fill_rows(x, static_cast<std::uint32_t>(cols * 100 + rows));
+        fill_logit_rows(x, static_cast<std::uint32_t>(cols * 100 + rows));
         t.softmax(x.data(), x.ld, y.data(), y.ld, rows, cols);
         ASSERT_TRUE(check_softmax(x, y)) << rows << "x" << cols;
         ASSERT_TRUE(y.padding_intact()) << rows << "x" << cols;
@@ -83,7 +72,7 @@ TEST_P(Softmax, InPlaceSameBits) {
       for (std::size_t pad : {0, 3}) {
         const std::size_t rows = 17;
         strided<T> x(rows, cols, pad, 1), y(rows, cols, pad, 1);
-        fill_rows(x, static_cast<std::uint32_t>(cols));
+        fill_logit_rows(x, static_cast<std::uint32_t>(cols));
         t.softmax(x.data(), x.ld, y.data(), y.ld, rows, cols);
         t.softmax(x.data(), x.ld, x.data(), x.ld, rows, cols);
         ASSERT_TRUE(bits_equal_rows(x, y)) << rows << "x" << cols << " pad " << pad;
@@ -170,7 +159,7 @@ TEST_P(Softmax, SameBitsForEveryThreadCount) {
     for (std::size_t cols : {3, 10, 17, 100}) {
       const std::size_t rows = 101;
       strided<T> x(rows, cols, 1, 1), y1(rows, cols, 1, 1), y2(rows, cols, 1, 1);
-      fill_rows(x, 5);
+      fill_logit_rows(x, 5);
       set_parallel_threshold(0);
       set_num_threads(1);
       t.softmax(x.data(), x.ld, y1.data(), y1.ld, rows, cols);

@@ -42,22 +42,13 @@ template <class T>
   return ::testing::AssertionSuccess();
 }
 
-template <class T>
-void fill_rows(strided<T>& x, std::uint32_t seed) {
-  std::mt19937 gen(seed);
-  const double spread[] = {1, 20, 150};
-  for (std::size_t r = 0; r < x.rows; ++r) {
-    std::uniform_real_distribution<double> d(-spread[r % 3], spread[r % 3] / 3);
-    for (std::size_t c = 0; c < x.cols; ++c) x(r, c) = static_cast<T>(d(gen));
-  }
-}
 
 TEST_P(SoftmaxCrossEntropy, WithinBoundEveryShapeStrided) {
   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
     for (std::size_t cols : edge_lengths())
       for (std::size_t rows : across_rows_counts()) {
         strided<T> x(rows, cols, 3, 1);
-        fill_rows(x, static_cast<std::uint32_t>(cols * 100 + rows));
+        fill_logit_rows(x, static_cast<std::uint32_t>(cols * 100 + rows));
         const auto labels = random_labels(rows, cols, static_cast<std::uint32_t>(rows + cols));
         std::vector<T> losses(rows + 1, T(-7));
         t.softmax_cce_sparse(x.data(), x.ld, labels.data(), losses.data(), rows, cols);
@@ -133,7 +124,7 @@ TEST_P(SoftmaxCrossEntropy, SameBitsForEveryThreadCountAndFtzDaz) {
     for (std::size_t cols : {3, 10, 17, 100}) {
       const std::size_t rows = 101;
       strided<T> x(rows, cols, 1, 1);
-      fill_rows(x, 9);
+      fill_logit_rows(x, 9);
       x(7, 1) = std::numeric_limits<T>::denorm_min();
       const auto labels = random_labels(rows, cols, 4);
       std::vector<T> l1(rows), l2(rows), l3(rows);

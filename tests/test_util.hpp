@@ -145,6 +145,18 @@ void fill_uniform(strided<T>& m, T lo, T hi, std::uint32_t seed) {
     for (std::size_t c = 0; c < m.cols; ++c) m(r, c) = static_cast<T>(d(gen));
 }
 
+// Logits for softmax and the fused loss. Row r of x: uniform values whose spread depends on r, so that some rows stay near 1/cols, some have
+// one dominant element, and some push exp(x - m) far below the underflow threshold.
+template <class T>
+void fill_logit_rows(strided<T>& x, std::uint32_t seed) {
+  std::mt19937 gen(seed);
+  const double spread[] = {1, 20, 150};
+  for (std::size_t r = 0; r < x.rows; ++r) {
+    std::uniform_real_distribution<double> d(-spread[r % 3], spread[r % 3] / 3);
+    for (std::size_t c = 0; c < x.cols; ++c) x(r, c) = static_cast<T>(d(gen));
+  }
+}
+
 inline std::vector<std::int32_t> random_labels(std::size_t n, std::size_t classes, std::uint32_t seed) {
   std::mt19937 gen(seed);
   std::uniform_int_distribution<std::int32_t> d(0, static_cast<std::int32_t>(classes) - 1);
