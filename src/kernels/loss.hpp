@@ -83,8 +83,18 @@ void cce_sparse(const T* p, std::size_t ldp, const std::int32_t* labels, T* loss
   const V lo(eps), hi(T(1) - eps);
   // Work in ps (see parallel.hpp): 0.9 ns a row from L1/L2 (3.5 when the gathered row misses), f32.
   detail::parallel_rows<Arch>(rows, 1000 * (sizeof(T) / 4), L, [&](std::size_t r0, std::size_t r1) {
-    for (std::size_t r = r0; r < r1; r += L) {
-      const std::size_t n = r1 - r < L ? r1 - r : L;
+    // Full blocks without the per-lane `k < n` test (a compare and a branch per row in the generated
+    // code: 0.90x the time at 1024 x 10, avx512 f32), then the partial block padded with 1 (log 1 = 0,
+    // never stored). The AVX-512 gather (vgatherdps, labels + r ld offsets) took 1.54x as long here.
+    std::size_t r = r0;
+    for (; r + L <= r1; r += L) {
+      const T* pr = p + r * ldp;
+      const std::int32_t* lr = labels + r;
+      const V v = loss_detail::from_lanes<Arch, T>([&](std::size_t k) { return pr[k * ldp + static_cast<std::size_t>(lr[k])]; });
+      (-xsimd::log(clip_keep_nan<Arch>(v, lo, hi))).store_unaligned(losses + r);
+    }
+    if (r < r1) {
+      const std::size_t n = r1 - r;
       const V v = loss_detail::from_lanes<Arch, T>([&](std::size_t k) { return k < n ? p[(r + k) * ldp + labels[r + k]] : T(1); });
       loss_detail::store_first<Arch>(losses + r, n, -xsimd::log(clip_keep_nan<Arch>(v, lo, hi)));
     }
@@ -194,32 +204,42 @@ inline typename onehot_ops<Arch, T>::V onehot_short_sums(const T* p, std::size_t
   const std::size_t c1 = cols < L ? cols : L;                           // lanes of the first part
   const M cm = static_cast<M>((1u << c1) - 1);                          // cols lanes of slot 0
   const M tail = static_cast<M>(cols > L ? (1u << (cols - L)) - 1 : 0);  // cols > L: the rest
-  V v[W];
-  for (std::size_t i = 0; i < W; ++i) {
+  // Unrolled at compile time (vector i, slot q -> row q W + bitreverse(i) and the slot's mask shift are
+  // constants): with run-time loops the bit reversal and mask arithmetic per load cost more than the
+  // loads (1024 x 10: 4.1 us before, f32 avx512, one thread).
+  const auto vec = [&](auto ic) {
+    constexpr std::size_t i = decltype(ic)::value;
+    constexpr std::size_t br = bit_reverse<Arch>(i, bits);
     V pv = O::zero(), tv = O::zero();
-    for (std::size_t q = 0; q < R; ++q) {
-      const std::size_t k = q * W + bit_reverse<Arch>(i, bits);
-      if (k >= n) continue;
-      // Slot q of the vector is lanes [q W, q W + W): load from q W elements before the row so that
-      // lane q W + j reads element j. Only the masked lanes (the row's own elements) are accessed.
-      const auto shift = static_cast<std::uintptr_t>(q * W * sizeof(T));
-      const M m = static_cast<M>(static_cast<unsigned>(cm) << (q * W));
-      pv = O::load_mask(pv, m, reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(p + k * ldp) - shift));
-      tv = O::load_mask(tv, m, reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(t + k * ldt) - shift));
-    }
+    [&]<std::size_t... Q>(std::index_sequence<Q...>) {
+      (
+          [&] {
+            constexpr std::size_t q = Q, k = q * W + br;
+            if (k >= n) return;
+            // Slot q of the vector is lanes [q W, q W + W): load from q W elements before the row so
+            // that lane q W + j reads element j. Only the masked lanes (the row's own elements) are
+            // accessed.
+            constexpr auto shift = static_cast<std::uintptr_t>(q * W * sizeof(T));
+            const M m = static_cast<M>(static_cast<unsigned>(cm) << (q * W));
+            pv = O::load_mask(pv, m, reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(p + k * ldp) - shift));
+            tv = O::load_mask(tv, m, reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(t + k * ldt) - shift));
+          }(),
+          ...);
+    }(std::make_index_sequence<R>{});
     V s = O::prod(pv, tv, lo, hi);  // masked-out lanes: clip(0) * 0 = 0
     if constexpr (W == L) {
-      if (tail != 0) {
-        const std::size_t k = bit_reverse<Arch>(i, bits);
-        if (k < n) {
-          const V pt = O::load_mask(O::zero(), tail, p + k * ldp + L);
-          const V tt = O::load_mask(O::zero(), tail, t + k * ldt + L);
-          s = O::add(s, O::prod(pt, tt, lo, hi));
-        }
+      if (tail != 0 && br < n) {
+        const V pt = O::load_mask(O::zero(), tail, p + br * ldp + L);
+        const V tt = O::load_mask(O::zero(), tail, t + br * ldt + L);
+        s = O::add(s, O::prod(pt, tt, lo, hi));
       }
     }
-    v[i] = s;
-  }
+    return s;
+  };
+  V v[W];
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    ((v[I] = vec(std::integral_constant<std::size_t, I>{})), ...);
+  }(std::make_index_sequence<W>{});
   combine_levels<Arch, T, W>(v);
   return n == L ? v[0] : O::blend(static_cast<M>(((1u << L) - 1) & ~((1u << n) - 1)), v[0], O::set1(T(1)));
 }
