@@ -23,6 +23,9 @@ struct limit_fns {
   float (*read)(const float* p, std::size_t n);
   // dst = src, n floats (n a multiple of 4 vectors), aligned loads and stores: the copy bandwidth.
   void (*copy)(const float* src, float* dst, std::size_t n);
+  // The same with non-temporal stores (x86; elsewhere ordinary stores): the copy bandwidth beyond the
+  // last-level cache, where relu and clip stream their output (src/kernels/elementwise.hpp).
+  void (*copy_stream)(const float* src, float* dst, std::size_t n);
   // y = exp(x) / log(x) with xsimd, n a multiple of the vector length.
   void (*exp_f32)(const float* x, float* y, std::size_t n);
   void (*exp_f64)(const double* x, double* y, std::size_t n);

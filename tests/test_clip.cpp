@@ -1,5 +1,6 @@
 // clip: exact (two compares and two selects), NaN kept, the book's default bounds, lo == hi, infinite
 // values and bounds, in place, every length, strided and misaligned with guarded padding.
+#include "kernels/parallel.hpp"
 #include "test_util.hpp"
 
 namespace nnsimd::test {
@@ -151,6 +152,26 @@ TEST_P(Clip, ZeroRowsOrColumnsWriteNothing) {
     t.clip(y.data(), y.ld, y.data(), y.ld, 0, 4, T(0), T(1));
     t.clip(y.data(), y.ld, y.data(), y.ld, 3, 0, T(0), T(1));
     EXPECT_EQ(y.storage, before);
+  });
+}
+
+// The streamed path above the last-level cache (see Relu.BeyondLastLevelCacheStreamed).
+TEST_P(Clip, BeyondLastLevelCacheStreamed) {
+  const std::size_t llc = detail::streaming_store_bytes();
+  if (llc > (std::size_t{256} << 20)) GTEST_SKIP() << "no last-level cache size known, or above 256 MiB";
+  with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
+    const std::size_t n = llc / sizeof(T) / 2 + 1037;
+    std::vector<T> x(n + 1), y(n + 2, T(7));
+    std::mt19937 g(12);
+    std::uniform_real_distribution<T> d(T(-0.5), T(1.5));
+    for (T& v : x) v = d(g);
+    for (std::size_t i : {std::size_t{1}, std::size_t{5}, n / 2, n - 1}) x[i] = std::numeric_limits<T>::quiet_NaN();
+    const T lo = T(0.25), hi = T(0.75);
+    t.clip(x.data() + 1, n, y.data() + 1, n, 1, n, lo, hi);
+    ASSERT_EQ(y[0], T(7));
+    ASSERT_EQ(y[n + 1], T(7));
+    for (std::size_t i = 0; i < n; ++i)
+      ASSERT_TRUE(same_value(y[i + 1], static_cast<T>(numerics::clip(x[i + 1], lo, hi)))) << i;
   });
 }
 

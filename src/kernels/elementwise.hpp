@@ -2,9 +2,14 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 
 #include <xsimd/xsimd.hpp>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#endif
 
 #include "kernels/parallel.hpp"
 
@@ -58,6 +63,68 @@ struct clip_op {
   T scalar(T x) const { return x < lo ? lo : (x > hi ? hi : x); }
 };
 
+// Non-temporal (streaming) stores, x86 only: the line goes to memory without first being read into the
+// cache (a normal store's read-for-ownership), so a map whose working set exceeds the last-level cache
+// moves 2 bytes over the memory bus per byte of output instead of 3. Needs p aligned to the vector.
+template <class Arch>
+inline constexpr bool has_stream = x86_minmax<Arch>;
+
+template <class Arch, class T>
+inline void stream_store(T* p, const xsimd::batch<T, Arch>& v) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) {
+    if constexpr (sizeof(T) == 4) _mm512_stream_ps(p, v); else _mm512_stream_pd(p, v);
+    return;
+  }
+#endif
+#if defined(__AVX__)
+  if constexpr (std::is_base_of_v<xsimd::avx, Arch>) {
+    if constexpr (sizeof(T) == 4) _mm256_stream_ps(p, v); else _mm256_stream_pd(p, v);
+    return;
+  }
+#endif
+#if defined(__SSE2__)
+  if constexpr (std::is_base_of_v<xsimd::sse2, Arch>) {
+    if constexpr (sizeof(T) == 4) _mm_stream_ps(p, v); else _mm_stream_pd(p, v);
+    return;
+  }
+#endif
+  v.store_aligned(p);
+}
+
+template <class Arch>
+inline void stream_fence() {
+#if defined(__SSE2__)
+  if constexpr (has_stream<Arch>) _mm_sfence();
+#endif
+}
+
+// map_span for spans far beyond the last-level cache (see map_rows): one ordinary vector store covers
+// the head up to the first vector-aligned y (overlap is harmless: op is idempotent), the aligned body is
+// streamed, the tail is one ordinary vector ending at n, and a fence orders the streamed stores before
+// the call returns. Requires n >= 2 L.
+template <class Arch, class T, class Op>
+inline void map_span_stream(const T* x, T* y, std::size_t n, const Op& op) {
+  using V = xsimd::batch<T, Arch>;
+  constexpr std::size_t L = V::size;
+  op(V::load_unaligned(x)).store_unaligned(y);
+  const std::size_t off = reinterpret_cast<std::uintptr_t>(y) % sizeof(V);
+  std::size_t i = off % sizeof(T) != 0 ? n : off == 0 ? 0 : (sizeof(V) - off) / sizeof(T);
+  for (; i + 4 * L <= n; i += 4 * L) {
+    const V a = V::load_unaligned(x + i), b = V::load_unaligned(x + i + L);
+    const V c = V::load_unaligned(x + i + 2 * L), d = V::load_unaligned(x + i + 3 * L);
+    stream_store<Arch>(y + i, op(a));
+    stream_store<Arch>(y + i + L, op(b));
+    stream_store<Arch>(y + i + 2 * L, op(c));
+    stream_store<Arch>(y + i + 3 * L, op(d));
+  }
+  for (; i + L <= n; i += L) stream_store<Arch>(y + i, op(V::load_unaligned(x + i)));
+  stream_fence<Arch>();
+  // An unaligned y (not even at a multiple of sizeof(T)) streams nothing: i = n, and this loop does it.
+  for (std::size_t j = i < n ? i : n; j + L <= n; j += L) op(V::load_unaligned(x + j)).store_unaligned(y + j);
+  op(V::load_unaligned(x + n - L)).store_unaligned(y + n - L);
+}
+
 // y[0, n) = op(x[0, n)). Four independent vectors per iteration (enough loads in flight to cover L1
 // latency at two loads per cycle). The tail reuses one full vector ending at n, overlapping elements
 // already written: correct because op is idempotent (op(op(v)) == op(v)), even in place. Only n < lanes
@@ -94,9 +161,17 @@ void map_rows(const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t ro
     constexpr std::size_t kBlock = 16384;  // 64 KiB of float: whole cache lines, enough to amortize a fork
     const std::size_t n = rows * cols, blocks = (n + kBlock - 1) / kBlock;
     // Work in ps (see parallel.hpp): relu 75, clip 88 ps an element at 64 Ki (L2), f32 AVX-512, 1 thread.
+    // Beyond the last-level cache, streaming stores (x86). relu of 16 Mi floats (128 MiB touched), f32
+    // avx512, one thread, side by side (CPU time, medians of 5): 4.14 ms against Eigen's 6.10 and
+    // XNNPACK's 6.48 (1.47x; with ordinary stores 6.14 against 6.46, 1.05x), i.e. 32.4 GB/s, the
+    // bandwidth of a streamed copy at that size (bench limit/copy/DRAM).
+    const bool stream = has_stream<Arch> && (x == y ? 1 : 2) * n * sizeof(T) > detail::streaming_store_bytes();
     detail::parallel_rows<Arch>(blocks, kBlock * 85 * (sizeof(T) / 4), 1, [&](std::size_t b0, std::size_t b1) {
       const std::size_t i0 = b0 * kBlock, i1 = b1 * kBlock < n ? b1 * kBlock : n;
-      map_span<Arch>(x + i0, y + i0, i1 - i0, op);
+      if (stream && i1 - i0 >= 2 * xsimd::batch<T, Arch>::size)
+        map_span_stream<Arch>(x + i0, y + i0, i1 - i0, op);
+      else
+        map_span<Arch>(x + i0, y + i0, i1 - i0, op);
     });
     return;
   }

@@ -29,6 +29,11 @@ int threads_for(std::size_t rows, std::size_t work_per_row, std::size_t grain);
 unsigned fp_env_enter() noexcept;
 void fp_env_leave(unsigned saved) noexcept;
 
+// Working sets (bytes read + bytes written) above this size are written with non-temporal stores by the
+// memory-bound kernels: the last-level cache size from cpuinfo (32 MiB on the Zen 4 EPYC), or SIZE_MAX
+// when unknown. Defined in src/dispatch.cpp.
+std::size_t streaming_store_bytes() noexcept;
+
 // Calls body(r0, r1) on disjoint row ranges covering [0, rows). Range boundaries are multiples of
 // `grain` (a kernel's row block), so a row is computed by the same code path whatever the thread count:
 // results are bit-identical for every thread count. Static partition: thread t of n takes the t-th of n
