@@ -104,7 +104,8 @@ inline void stream_fence() {
 // streamed, the tail is one ordinary vector ending at n, and a fence orders the streamed stores before
 // the call returns. Requires n >= 2 L.
 template <class Arch, class T, class Op>
-inline void map_span_stream(const T* x, T* y, std::size_t n, const Op& op) {
+inline void map_span_stream(const T* x, T* y, std::size_t n, const Op& op_ref) {
+  const Op op = op_ref;  // as in map_span
   using V = xsimd::batch<T, Arch>;
   constexpr std::size_t L = V::size;
   op(V::load_unaligned(x)).store_unaligned(y);
@@ -130,7 +131,10 @@ inline void map_span_stream(const T* x, T* y, std::size_t n, const Op& op) {
 // already written: correct because op is idempotent (op(op(v)) == op(v)), even in place. Only n < lanes
 // runs scalar code.
 template <class Arch, class T, class Op>
-inline void map_span(const T* x, T* y, std::size_t n, const Op& op) {
+inline void map_span(const T* x, T* y, std::size_t n, const Op& op_ref) {
+  // A local copy: through the reference, every store to y might alias op's lo/hi, and GCC reloads and
+  // re-broadcasts them after each store (two extra loads per vector).
+  const Op op = op_ref;
   using V = xsimd::batch<T, Arch>;
   constexpr std::size_t L = V::size;
   std::size_t i = 0;
