@@ -1,7 +1,7 @@
 // dense_forward / dense_relu against the long-double oracle, each element within the forward-error bound
 // gamma_(n_in+1) * (sum_k |x_ik w_kj| + |b_j|) (numerics::dense_bound). Shapes reach every path of
 // src/kernels/dense.hpp: rows below, at and above the row block (4 or 6), n_out across vector tails and
-// tile widths (NV * L = 64 floats on AVX-512), n_in from 1 to past the k block (256), the skinny path of
+// tile widths (NV * L = 64 floats on AVX-512), n_in from 1 to past the k block (1024), the skinny path of
 // the book's 300 x 2 -> 3 and 300 x 3 -> 3 (in place and staged), and a shape large enough for packed W
 // and several n blocks. Inputs are strided and misaligned, with padding checked; bit-identical results
 // across row partitions and thread counts.
@@ -63,10 +63,10 @@ void shapes(const isa_dtype& c, bool relu) {
           dense_case<T> d(rows, n_in, n_out, 3, static_cast<std::uint32_t>(rows * 1000 + n_in * 100 + n_out));
           ASSERT_TRUE(d.run_and_check(t, relu));
         }
-    // Past one k block (256): two blocks of 150, the accumulators spilled to y in between.
+    // Past one k block (1024): two blocks of 550, the accumulators spilled to y in between.
     for (std::size_t rows : {1, 7, 13})
       for (std::size_t n_out : {1, 3, 16, 17, 65, 129}) {
-        dense_case<T> d(rows, 300, n_out);
+        dense_case<T> d(rows, 1100, n_out);
         ASSERT_TRUE(d.run_and_check(t, relu));
       }
   });
@@ -106,18 +106,20 @@ void book(const isa_dtype& c, bool relu) {
 TEST_P(DenseForward, BookShapes) { book(GetParam(), false); }
 TEST_P(DenseRelu, BookShapes) { book(GetParam(), true); }
 
-// Packed W panels (rows >= 64) with two k blocks, and with (n_out = 1100 > NC) several n blocks and a
-// partial last panel; W read in place (fewer rows) over several k and n blocks.
+// Packed W panels (rows >= 64) with two k blocks of 550 and several n blocks (the W block of 550 k rows
+// holds 192 floats on AVX-512, 96 doubles, 216 floats on AVX2) ending in a partial panel; a partial last
+// panel with n_out = 1100 (one n block for n_in = 40); W read in place (fewer rows) over several k and n
+// blocks.
 void large(const isa_dtype& c, bool relu) {
   with_table(c, [&]<class T>(const detail::kernel_table<T>& t) {
-    dense_case<T> a(130, 300, 257);
+    dense_case<T> a(130, 1100, 257);
     ASSERT_TRUE(a.run_and_check(t, relu));
     dense_case<T> b(67, 40, 1100);
     ASSERT_TRUE(b.run_and_check(t, relu));
     dense_case<T> e(20, 40, 1100);
     ASSERT_TRUE(e.run_and_check(t, relu));
     ASSERT_TRUE(b.run_and_check(t, relu));
-    dense_case<T> d(5, 600, 1100);
+    dense_case<T> d(5, 1100, 1100);
     ASSERT_TRUE(d.run_and_check(t, relu));
   });
 }
@@ -162,7 +164,7 @@ TEST_P(DenseForward, RowPartitionInvariant) {
     struct shape {
       std::size_t rows, n_in, n_out, pad;
     };
-    for (const shape s : {shape{300, 2, 3, 0}, shape{300, 3, 3, 3}, shape{130, 300, 257, 1}, shape{61, 33, 70, 0}}) {
+    for (const shape s : {shape{300, 2, 3, 0}, shape{300, 3, 3, 3}, shape{130, 1100, 257, 1}, shape{61, 33, 70, 0}}) {
       dense_case<T> d(s.rows, s.n_in, s.n_out, s.pad);
       d.call(t, false);
       for (const auto& [r0, m] : {std::pair<std::size_t, std::size_t>{7, 5}, {1, 23}, {s.rows - 3, 3}}) {
@@ -183,7 +185,7 @@ TEST_P(DenseForward, ThreadCountInvariant) {
   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
     const std::size_t saved_threshold = parallel_threshold();
     for (const std::size_t n_out : {3, 257}) {
-      dense_case<T> one(131, n_out == 3 ? 2 : 300, n_out), two = one;
+      dense_case<T> one(131, n_out == 3 ? 2 : 1100, n_out), two = one;
       set_num_threads(1);
       one.call(t, false);
       set_num_threads(2);

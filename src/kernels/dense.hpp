@@ -11,7 +11,7 @@
 //     that repeats every group of rows, built once per call).
 //
 // For a given shape, every output element is computed by the same operations whatever rows a call or a
-// thread gets: within each k block (at most KC = 256 k, blocks fixed by n_in alone), acc = 0 then
+// thread gets: within each k block (at most KC = 1024 k, blocks fixed by n_in alone), acc = 0 then
 // acc = fma(x[k], w[k], acc) in k order; block sums are added in block order; then + b; then relu. So
 // results are bit-identical for every thread count and row partition on a given ISA (packing or not
 // changes no arithmetic), and the sum is formed before the bias, as np.dot(x, w) + b.
@@ -86,22 +86,41 @@ struct tiling {
   // Registers: MR*NV accumulators + NV w vectors (+ 1 broadcast) within the register file. AVX-512 has 32
   // zmm: 6 x 4 = 24 accumulators, 4 loads of w and 6 broadcasts per 24 FMAs. Zen 4 retires one zmm FMA
   // (two ymm) per cycle with 4 cycles latency, so 24 independent chains hide the latency with room to
-  // spare: one 6 x 4 tile over kc = 256 with its operands in cache runs at 114 GFLOP/s (98% of peak).
-  // 8 x 3 and 12 x 2 measured no better. 16-register ISAs: 4 x 3 = 12 accumulators + 3 w + 1 broadcast.
+  // spare. Ceiling on this machine (2-core KVM guest, the other core busy): a register-only loop of 24
+  // independent zmm FMAs runs at 115-117 GFLOP/s = 90.6-92% of the nominal 127.5 (lower clock under load);
+  // the 6 x 4 tile with x and W both in L1 (1200 x 96 -> 64, all rows reading one x row) runs at 89%, so
+  // the tile itself is at that ceiling. 8 x 3 measured no better; 12 x 2 lost 8-10% on 256 x 2048 -> 1000
+  // and 2048^3 (a 12 x 1024 x micro-panel is 48 KiB, past L1) and 14 x 2 lost 30%.
+  // 16-register ISAs: 4 x 3 = 12 accumulators + 3 w + 1 broadcast.
   static constexpr bool wide_file = is_avx512<Arch> || std::is_base_of_v<xsimd::neon64, Arch>;
   static constexpr std::size_t MR = wide_file ? 6 : 4;
   static constexpr std::size_t NV = wide_file ? 4 : 3;
   static constexpr std::size_t NL = NV * L;  // outputs per tile row (64 floats on AVX-512)
-  // k block: the x micro-panel (MR x KC, 6 KiB of float) stays in L1 while the tiles sweep the W block.
-  // KC = 384 and 512 measured the same within noise on the issue-5 shapes.
-  static constexpr std::size_t KC = 256;
-  // n block: the W block (KC x NC) fits half of Zen 4's 1 MiB L2 (512 KiB), from which the tiles stream
-  // 64/MR bytes per cycle at most (L2 delivers ~31 B/cycle).
-  static constexpr std::size_t NC = (512 * 1024 / (KC * sizeof(T))) / NL * NL;
+  // k block: every k block after the first reloads and rewrites the y tile, and a smaller block means more
+  // W blocks to pack. Measured f32 AVX-512, one thread, two variants interleaved in one process (min of
+  // 15-40 calls): KC = 1024 against 256 is 1.5-2% faster at 1024 x 784 -> 128 (one k block instead of 4)
+  // and 1-1.7% at 2048^3, equal at 256 x 2048 -> 1000; 2048 was no better than 1024, nor 512 / 768 (within
+  // 1%). The x micro-panel (6 x 1024 floats, 24 KiB) no longer fits L1 beside the W stream, yet x read
+  // from one row only (all in L1) gains 0% at 256 x 2048 -> 1000 and 3% at 2048^3. f32 AVX2: 1-3% faster;
+  // f64 AVX-512: equal.
+  static constexpr std::size_t KC = 1024;
+  // n block for a k block of kc: the W block (kc x nc) fits half of Zen 4's 1 MiB L2 (512 KiB), from which
+  // the tiles stream 64/MR bytes per cycle at most (L2 delivers ~31 B/cycle). 256 KiB and 768 KiB measured
+  // the same within 1%.
+  static constexpr std::size_t nc_block(std::size_t kc) {
+    const std::size_t nc = kc == 0 ? NL : (512 * 1024 / (kc * sizeof(T))) / NL * NL;
+    return nc < NL ? NL : nc;
+  }
   // Copying W into panels costs ~7 us for 784 x 128 floats, paid once per call (and per thread). Measured
   // on AVX-512 f32, rows x 784 -> 128: in place is faster at 1..64 rows (5 vs 12 us at 1 row, 114 vs 121
   // at 64) and equal from 128 on; rows x 2048 -> 1000 (ldw = 1000, 16 panels): in place is faster at 8
-  // rows (451 vs 540 us), packed from 64 on (3045 vs 3175 us; 256 rows: 10.1 vs 10.7 ms).
+  // rows (451 vs 540 us), packed from 64 on (3045 vs 3175 us; 256 rows: 10.1 vs 10.7 ms). (Measured with
+  // KC = 256; not re-measured at 1024.) Packing is what keeps 256 x 2048 -> 1000 below the other shapes:
+  // packing every block a second time costs 2.4% there (W already in cache), and a variant that reuses W
+  // packed by an earlier call (as XNNPACK's prepacked weights do) took 9.28 instead of 9.81 ms (KC = 256).
+  // Overlapping the copy did not help: prefetching the next W block into L2 during the current one, or
+  // having the first row tile store its in-place W loads into the panel as it computes, measured equal or
+  // up to 2% slower.
   static constexpr std::size_t kPackRows = 64;
 };
 
@@ -199,6 +218,11 @@ void pack_panels(const T* w, std::size_t ldw, std::size_t kc, std::size_t nc, st
     T* dst = buf + (p - p0) * kc * NL;
     for (std::size_t k = 0; k < kc; ++k, dst += NL) {
       const T* src = w + k * ldw + c0;
+      // The panel's lines 8 rows ahead: W rows are ldw apart (4000 B at 2048 -> 1000, half of them not
+      // 64-byte aligned) and W (8 MB there) comes from L3 or DRAM. 0.8-1.5% faster at 256 x 2048 -> 1000
+      // (three interleaved runs), equal elsewhere; 32 rows ahead gained nothing.
+      if (k + 8 < kc)
+        for (std::size_t c = 0; c < cols + 64 / sizeof(T); c += 64 / sizeof(T)) __builtin_prefetch(src + 8 * ldw + c, 0, 3);
       std::size_t c = 0;
       for (; c + L <= cols; c += L) V::load_unaligned(src + c).store_aligned(dst + c);
       if (c < cols) load_first<Arch>(src + c, cols - c).store_aligned(dst + c), c += L;
@@ -217,7 +241,7 @@ void dense_general(const T* x, std::size_t ldx, const T* w, std::size_t ldw, con
   // that writes the bias.
   const std::size_t nkb = n_in == 0 ? 1 : ceil_div<Arch>(n_in, tl::KC);
   const std::size_t kstep = ceil_div<Arch>(n_in, nkb);
-  const std::size_t nc_max = min_of<Arch>(tl::NC, n_out);
+  const std::size_t NC = tl::nc_block(kstep), nc_max = min_of<Arch>(NC, n_out);
   const auto& fns = tile_table<Arch, T, Relu>::fns;
 
   // Work in ps (see parallel.hpp): 17.8-18.5 ps per multiply-add measured from 256x64->64 to 64x784->128
@@ -226,8 +250,8 @@ void dense_general(const T* x, std::size_t ldx, const T* w, std::size_t ldw, con
     T* buf = scratch<Arch, T>(kstep * ceil_div<Arch>(nc_max, NL) * NL);
     for (std::size_t kb = 0; kb < nkb; ++kb) {
       const std::size_t k0 = kb * kstep, kc = k0 < n_in ? min_of<Arch>(kstep, n_in - k0) : 0;
-      for (std::size_t j0 = 0; j0 < n_out; j0 += tl::NC) {
-        const std::size_t nc = min_of<Arch>(tl::NC, n_out - j0), np = ceil_div<Arch>(nc, NL);
+      for (std::size_t j0 = 0; j0 < n_out; j0 += NC) {
+        const std::size_t nc = min_of<Arch>(NC, n_out - j0), np = ceil_div<Arch>(nc, NL);
         const T* wblk = w + k0 * ldw + j0;
         // Without packing, full panels are read in place; a partial last panel is still copied, so
         // that no load reads past the end of a w row.
