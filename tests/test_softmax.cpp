@@ -81,6 +81,30 @@ TEST_P(Softmax, InPlaceSameBits) {
   });
 }
 
+// The short-row path moves every row through an in-register transposition (blocks of L rows, chunks of
+// W <= L columns, rows k + W q sharing a vector): every row count 1 .. 2L + 1 and every column count
+// below across_cols, for L up to 16 (1 .. 33 each), strided and misaligned, out of place and in place.
+// Every row gets its own random values (a row swapped with another, or a column moved, changes the
+// results far beyond the bound; rows differing by a constant would not, softmax being shift-invariant),
+// and the padding between and after the rows is checked (the tail block's masked loads and stores).
+TEST_P(Softmax, TransposeEveryShortShape) {
+  with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
+    for (std::size_t cols = 1; cols <= 33; ++cols)
+      for (std::size_t rows = 1; rows <= 33; ++rows) {
+        strided<T> x(rows, cols, 3, 1), y(rows, cols, 5, 3), z(rows, cols, 3, 1);
+        fill_uniform(x, T(-3), T(3), static_cast<std::uint32_t>(cols * 1000 + rows));
+        t.softmax(x.data(), x.ld, y.data(), y.ld, rows, cols);
+        ASSERT_TRUE(check_softmax(x, y)) << rows << "x" << cols;
+        ASSERT_TRUE(y.padding_intact()) << rows << "x" << cols;
+        ASSERT_TRUE(x.padding_intact()) << rows << "x" << cols;
+        z.storage = x.storage;
+        t.softmax(z.data(), z.ld, z.data(), z.ld, rows, cols);
+        ASSERT_TRUE(bits_equal_rows(y, z)) << "in place, " << rows << "x" << cols;
+        ASSERT_TRUE(z.padding_intact()) << "in place, " << rows << "x" << cols;
+      }
+  });
+}
+
 // One adversarial pattern per row, cycling: row r of the matrix gets pattern r % kPatterns.
 constexpr std::size_t kPatterns = 12;
 template <class T>

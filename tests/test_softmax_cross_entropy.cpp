@@ -59,6 +59,25 @@ TEST_P(SoftmaxCrossEntropy, WithinBoundEveryShapeStrided) {
   });
 }
 
+// The short-row path's inbound transposition (see Softmax.TransposeEveryShortShape): every row count
+// 1 .. 33 and column count 1 .. 33, random values per row, strided and misaligned; nothing written past
+// the last loss.
+TEST_P(SoftmaxCrossEntropy, TransposeEveryShortShape) {
+  with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
+    for (std::size_t cols = 1; cols <= 33; ++cols)
+      for (std::size_t rows = 1; rows <= 33; ++rows) {
+        strided<T> x(rows, cols, 3, 1);
+        fill_uniform(x, T(-3), T(3), static_cast<std::uint32_t>(cols * 1000 + rows));
+        const auto labels = random_labels(rows, cols, static_cast<std::uint32_t>(rows * 7 + cols));
+        std::vector<T> losses(rows + 1, T(-7));
+        t.softmax_cce_sparse(x.data(), x.ld, labels.data(), losses.data(), rows, cols);
+        ASSERT_TRUE(check_losses(x, labels, losses)) << rows << "x" << cols;
+        ASSERT_EQ(losses[rows], T(-7)) << "wrote past the last loss, " << rows << "x" << cols;
+        ASSERT_TRUE(x.padding_intact());
+      }
+  });
+}
+
 // Special rows, cycling: row r gets pattern r % 10, the label at a special element where it matters.
 template <class T>
 void adversarial_row(T* x, std::size_t cols, std::size_t pattern, std::int32_t& label, std::mt19937& gen) {
