@@ -306,9 +306,9 @@ std::vector<shape> shapes_of(kernel k) {
     case kernel::softmax: return {std::begin(softmax_shapes), std::end(softmax_shapes)};
     case kernel::cce_sparse:
     case kernel::cce_onehot:
-    case kernel::softmax_cce_sparse:
+    case kernel::softmax_cce_sparse: return {std::begin(loss_shapes), std::end(loss_shapes)};
     case kernel::argmax:
-    case kernel::accuracy_count: return {std::begin(loss_shapes), std::end(loss_shapes)};
+    case kernel::accuracy_count: return {std::begin(argmax_shapes), std::end(argmax_shapes)};
     case kernel::sum: return {};  // internal helper of the mean losses, timed inside them
   }
   return {};

@@ -6,7 +6,8 @@
 //   mnist     batch 1024 of 28x28 images: dense 784->128 and 128->10; softmax and losses 1024 x 10.
 //   imagenet  batch 256 of ResNet-50 features: dense 2048->1000; softmax and losses 256 x 1000.
 //   vocab     a language model's output layer, batch 64 over 32000 tokens: softmax and losses.
-//   hidden    softmax over 4096 rows of 128 (attention-sized rows; 2 MiB of float, L2 to L3).
+//   hidden    softmax, argmax and accuracy over 4096 rows of 128 (attention-sized rows; 2 MiB of
+//             float, L2 to L3).
 //   square    dense 2048 x 2048 x 2048: the GEMM peak (48 MiB of double: DRAM-sized operands).
 //   elems     relu and clip over 4 Ki ... 16 Mi elements: from L1-resident (16 KiB of float in, 16 KiB
 //             out) through L2 (32 Ki, 256 Ki), L3 (2 Mi = 8 MiB in) to DRAM (16 Mi = 64 MiB in).
@@ -37,9 +38,14 @@ inline constexpr shape softmax_shapes[] = {
     {"imagenet", 256, 1000, 0}, {"vocab", 64, 32000, 0},
 };
 
-// cce_sparse, cce_onehot, softmax_cce_sparse, argmax, accuracy_count.
+// cce_sparse, cce_onehot, softmax_cce_sparse.
 inline constexpr shape loss_shapes[] = {
     {"book", 300, 3, 0}, {"mnist", 1024, 10, 0}, {"imagenet", 256, 1000, 0}, {"vocab", 64, 32000, 0}};
+
+// argmax, accuracy_count: the loss shapes plus hidden (many short rows: the index pass dominates).
+inline constexpr shape argmax_shapes[] = {{"book", 300, 3, 0},         {"mnist", 1024, 10, 0},
+                                          {"hidden", 4096, 128, 0},    {"imagenet", 256, 1000, 0},
+                                          {"vocab", 64, 32000, 0}};
 
 // relu and clip: n elements stored as (n / 1024) contiguous rows of 1024, which every implementation
 // sees as one contiguous span.
