@@ -9,8 +9,11 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "nnsimd/machine.hpp"
@@ -52,6 +55,29 @@ std::string find_bench(const std::string& given) {
     if (fs::is_regular_file(c, ec) && ::access(c.c_str(), X_OK) == 0) return c.string();
   }
   return {};
+}
+
+// context.executable of a Google Benchmark JSON file -> its file name; written through a temporary file
+// and a rename, so the result is never half-written.
+bool strip_executable_path(const fs::path& json) {
+  nlohmann::json j;
+  try {
+    std::ifstream in(json);
+    j = nlohmann::json::parse(in);
+    auto& ctx = j.at("context");
+    if (ctx.contains("executable")) ctx["executable"] = fs::path(ctx["executable"].get<std::string>()).filename().string();
+    const fs::path tmp = fs::path(json.string() + ".tmp");
+    {
+      std::ofstream out(tmp);
+      out << j.dump(2) << '\n';
+      if (!out) return false;
+    }
+    std::error_code ec;
+    fs::rename(tmp, json, ec);
+    return !ec;
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 std::string find_summarize() {
@@ -118,6 +144,12 @@ int bench(const bench_options& o) {
   const int rc = spawn(argv);
   if (rc != 0) {
     std::fprintf(stderr, "nnsimd bench: %s exited with status %d\n", exe.c_str(), rc);
+    return kExitFailed;
+  }
+  // Google Benchmark records the absolute path of the binary (context.executable): a path on the machine
+  // that ran it, which has no place in a result meant to be committed and compared. Keep the file name.
+  if (!strip_executable_path(json)) {
+    std::fprintf(stderr, "nnsimd bench: cannot rewrite %s (not the JSON Google Benchmark writes?)\n", json.c_str());
     return kExitFailed;
   }
   std::printf("nnsimd bench: results in %s\n", json.c_str());
