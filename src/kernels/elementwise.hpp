@@ -99,60 +99,56 @@ inline void stream_fence() {
 #endif
 }
 
-// map_span for spans far beyond the last-level cache (see map_rows): one ordinary vector store covers
-// the head up to the first vector-aligned y (overlap is harmless: op is idempotent), the aligned body is
-// streamed, the tail is one ordinary vector ending at n, and a fence orders the streamed stores before
-// the call returns. Requires n >= 2 L.
-template <class Arch, class T, class Op>
-inline void map_span_stream(const T* x, T* y, std::size_t n, const Op& op_ref) {
-  const Op op = op_ref;  // as in map_span
+// y[i, n) = op(x[i, n)) in whole vectors, stored by store(p, v), until fewer than L elements are left;
+// returns where it stopped. Four independent vectors per iteration (enough loads in flight to cover L1
+// latency at two loads per cycle). op is taken by value: through a reference every store to y might
+// alias op's lo/hi, and GCC reloads and re-broadcasts them after each store (two extra loads a vector).
+template <class Arch, class T, class Op, class Store>
+inline std::size_t map_vectors(const T* x, T* y, std::size_t i, std::size_t n, Op op, const Store& store) {
   using V = xsimd::batch<T, Arch>;
   constexpr std::size_t L = V::size;
-  op(V::load_unaligned(x)).store_unaligned(y);
-  const std::size_t off = reinterpret_cast<std::uintptr_t>(y) % sizeof(V);
-  std::size_t i = off % sizeof(T) != 0 ? n : off == 0 ? 0 : (sizeof(V) - off) / sizeof(T);
   for (; i + 4 * L <= n; i += 4 * L) {
     const V a = V::load_unaligned(x + i), b = V::load_unaligned(x + i + L);
     const V c = V::load_unaligned(x + i + 2 * L), d = V::load_unaligned(x + i + 3 * L);
-    stream_store<Arch>(y + i, op(a));
-    stream_store<Arch>(y + i + L, op(b));
-    stream_store<Arch>(y + i + 2 * L, op(c));
-    stream_store<Arch>(y + i + 3 * L, op(d));
+    store(y + i, op(a));
+    store(y + i + L, op(b));
+    store(y + i + 2 * L, op(c));
+    store(y + i + 3 * L, op(d));
   }
-  for (; i + L <= n; i += L) stream_store<Arch>(y + i, op(V::load_unaligned(x + i)));
-  stream_fence<Arch>();
-  // An unaligned y (not even at a multiple of sizeof(T)) streams nothing: i = n, and this loop does it.
-  for (std::size_t j = i < n ? i : n; j + L <= n; j += L) op(V::load_unaligned(x + j)).store_unaligned(y + j);
-  op(V::load_unaligned(x + n - L)).store_unaligned(y + n - L);
+  for (; i + L <= n; i += L) store(y + i, op(V::load_unaligned(x + i)));
+  return i;
 }
 
-// y[0, n) = op(x[0, n)). Four independent vectors per iteration (enough loads in flight to cover L1
-// latency at two loads per cycle). The tail reuses one full vector ending at n, overlapping elements
-// already written: correct because op is idempotent (op(op(v)) == op(v)), even in place. Only n < lanes
-// runs scalar code.
+// y[0, n) = op(x[0, n)). The tail reuses one full vector ending at n, overlapping elements already
+// written: correct because op is idempotent (op(op(v)) == op(v)), even in place. Only n < lanes runs
+// scalar code.
 template <class Arch, class T, class Op>
-inline void map_span(const T* x, T* y, std::size_t n, const Op& op_ref) {
-  // A local copy: through the reference, every store to y might alias op's lo/hi, and GCC reloads and
-  // re-broadcasts them after each store (two extra loads per vector).
-  const Op op = op_ref;
+inline void map_span(const T* x, T* y, std::size_t n, const Op& op) {
   using V = xsimd::batch<T, Arch>;
   constexpr std::size_t L = V::size;
-  std::size_t i = 0;
-  for (; i + 4 * L <= n; i += 4 * L) {
-    const V a = V::load_unaligned(x + i), b = V::load_unaligned(x + i + L);
-    const V c = V::load_unaligned(x + i + 2 * L), d = V::load_unaligned(x + i + 3 * L);
-    op(a).store_unaligned(y + i);
-    op(b).store_unaligned(y + i + L);
-    op(c).store_unaligned(y + i + 2 * L);
-    op(d).store_unaligned(y + i + 3 * L);
-  }
-  for (; i + L <= n; i += L) op(V::load_unaligned(x + i)).store_unaligned(y + i);
+  std::size_t i = map_vectors<Arch>(x, y, 0, n, op, [](T* p, const V& v) { v.store_unaligned(p); });
   if (i == n) return;
   if (n >= L) {
     op(V::load_unaligned(x + n - L)).store_unaligned(y + n - L);
   } else {
     for (; i < n; ++i) y[i] = op.scalar(x[i]);
   }
+}
+
+// map_span for spans far beyond the last-level cache (see map_rows): one ordinary vector store covers
+// the head up to the first vector-aligned y (overlap is harmless: op is idempotent), the aligned body is
+// streamed, the tail is one ordinary vector ending at n, and a fence orders the streamed stores before
+// the call returns. Requires n >= 2 L.
+template <class Arch, class T, class Op>
+inline void map_span_stream(const T* x, T* y, std::size_t n, const Op& op) {
+  using V = xsimd::batch<T, Arch>;
+  constexpr std::size_t L = V::size;
+  op(V::load_unaligned(x)).store_unaligned(y);
+  const std::size_t off = reinterpret_cast<std::uintptr_t>(y) % sizeof(V);  // a multiple of sizeof(T)
+  map_vectors<Arch>(x, y, off == 0 ? 0 : (sizeof(V) - off) / sizeof(T), n, op,
+                    [](T* p, const V& v) { stream_store<Arch>(p, v); });
+  stream_fence<Arch>();
+  op(V::load_unaligned(x + n - L)).store_unaligned(y + n - L);
 }
 
 // Applies op to a rows x cols strided matrix. When both x and y are contiguous (ld == cols) the matrix
