@@ -12,14 +12,11 @@
 #endif
 
 #include "kernels/parallel.hpp"
+#include "kernels/simd.hpp"
 
 namespace nnsimd::kernels {
 
-// The x86 vector ISAs, whose MAXPS/MINPS (and PD) return their second operand when either is NaN and
-// when both are equal (signed zeros): xsimd's max/min map to them directly on sse2, avx and avx512f.
-template <class Arch>
-inline constexpr bool x86_minmax = std::is_base_of_v<xsimd::sse2, Arch> || std::is_base_of_v<xsimd::avx, Arch> ||
-                                   std::is_base_of_v<xsimd::avx512f, Arch>;
+using simd::x86_minmax;
 
 // relu(x) = x < 0 ? 0 : x, NaN kept as NumPy keeps it, -0 kept as -0 (np.maximum(0, -0.0) is -0.0).
 // x86: MAXPS/MAXPD return their SECOND operand when either is NaN and when both are zeros, so

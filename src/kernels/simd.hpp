@@ -17,6 +17,11 @@ template <class Arch>
 inline constexpr bool is_avx512 = std::is_base_of_v<xsimd::avx512f, Arch>;
 template <class Arch>
 inline constexpr bool is_avx2 = std::is_base_of_v<xsimd::avx2, Arch>;
+// The x86 vector ISAs, whose MAXPS/MINPS (and PD) return their second operand when either is NaN and
+// when both are equal (signed zeros): xsimd's max/min map to them directly on sse2, avx and avx512f.
+template <class Arch>
+inline constexpr bool x86_minmax = std::is_base_of_v<xsimd::sse2, Arch> || std::is_base_of_v<xsimd::avx, Arch> ||
+                                   std::is_base_of_v<xsimd::avx512f, Arch>;
 
 // The first n < L elements of p into a vector whose other lanes hold `fill`. AVX-512 and AVX2 load with
 // a mask (xsimd 8.1 exposes neither; masked-off lanes never fault); elsewhere a small aligned buffer.
