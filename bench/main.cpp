@@ -1,5 +1,8 @@
-// nnsimd_bench: every kernel of kernels.def (except `sum`, the library's internal mean helper) for float
-// and double, each implementation side by side, plus this machine's limits, in one Google Benchmark run.
+// nnsimd_bench: every kernel of kernels.def (except `sum`, the library's internal mean helper, and the
+// packing set-up dense_packed_size / dense_pack) for float and double, each implementation side by side,
+// plus this machine's limits, in one Google Benchmark run. dense_packed_forward / dense_packed_relu are
+// timed with the layer packed before timing, by nnsimd's ISAs and by the peers that pack weights at
+// set-up (oneDNN, XNNPACK); the scalar and autovec loops are timed as dense_forward only.
 //
 // Names (parsed by tools/): <kernel>/<dtype>/<impl>/<shapeset>:<dims>, e.g.
 //   dense_forward/f32/avx512/mnist:1024x784x128     softmax/f64/autovec_avx2/book:300x3
@@ -213,6 +216,10 @@ void call_table(const detail::kernel_table<T>& tab, problem<T>& pr) {
   switch (pr.k) {
     case kernel::dense_forward: tab.dense_forward(pr.x.get(), n, pr.w.get(), c, pr.b.get(), pr.y.get(), c, r, n, c); break;
     case kernel::dense_relu: tab.dense_relu(pr.x.get(), n, pr.w.get(), c, pr.b.get(), pr.y.get(), c, r, n, c); break;
+    case kernel::dense_packed_forward: tab.dense_packed_forward(pr.x.get(), n, pr.packed.get(), pr.y.get(), c, r, n, c); break;
+    case kernel::dense_packed_relu: tab.dense_packed_relu(pr.x.get(), n, pr.packed.get(), pr.y.get(), c, r, n, c); break;
+    case kernel::dense_packed_size:
+    case kernel::dense_pack:
     case kernel::relu: tab.relu(pr.x.get(), c, pr.y.get(), c, r, c); break;
     case kernel::clip: tab.clip(pr.x.get(), c, pr.y.get(), c, r, c, pr.lo, pr.hi); break;
     case kernel::softmax: tab.softmax(pr.x.get(), c, pr.y.get(), c, r, c); break;
@@ -252,6 +259,12 @@ void run_case(benchmark::State& st, kernel k, shape s, const impl& im, bool chec
     }
   } g{op};
   const detail::kernel_table<T>* tab = table_of<T>(im);
+  // A packed layer is packed once, before timing, by the implementation timed (its own layout), as a
+  // model's weights are packed once for many batches; the peers' setup (make_peer) packs theirs.
+  if (tab && is_packed(k)) {
+    pr.packed.allocate(tab->dense_packed_size(pr.n_in, pr.cols));
+    tab->dense_pack(pr.w.get(), pr.cols, pr.b.get(), pr.n_in, pr.cols, pr.packed.get());
+  }
   auto once = [&] {
     if (im.peer)
       op.run(op.state);
@@ -296,7 +309,13 @@ void run_case(benchmark::State& st, kernel k, shape s, const impl& im, bool chec
 std::vector<shape> shapes_of(kernel k) {
   switch (k) {
     case kernel::dense_forward:
-    case kernel::dense_relu: return {std::begin(dense_shapes), std::end(dense_shapes)};
+    case kernel::dense_relu:
+    case kernel::dense_packed_forward:
+    case kernel::dense_packed_relu: return {std::begin(dense_shapes), std::end(dense_shapes)};
+    // Set-up of the packed kernels, untimed: its cost per call is dense_forward's time minus
+    // dense_packed_forward's at the same shape.
+    case kernel::dense_packed_size:
+    case kernel::dense_pack: return {};
     case kernel::relu:
     case kernel::clip: {
       std::vector<shape> v;
@@ -324,6 +343,8 @@ void register_kernels(const std::vector<impl>& impls) {
       for (const impl& im : impls) {
         if (im.f32_only && sizeof(T) != 4) continue;
         if (im.peer && !im.peer->supports(k, sizeof(T) == 8)) continue;
+        // The reference's packed kernels are dense_forward's loops on a copy of w: timed there only.
+        if (is_packed(k) && im.slow) continue;
         // Quick mode: no reference dense above 2^28 flops (0.1-10 s per call), and the 2048^3 square
         // for the best ISA, its threads and the peers only (0.5-2.5 s per call for the narrower ISAs).
         if (g_mode == mode::quick && im.slow && flops > double(1 << 28)) continue;
@@ -413,7 +434,7 @@ void register_limits() {
           if (dbl) {
             std::unique_ptr<double, decltype(&std::free)> x(static_cast<double*>(alloc_aligned<double>(n)), &std::free),
                 y(static_cast<double*>(alloc_aligned<double>(n)), &std::free);
-            for (std::size_t i = 0; i < n; ++i) x.get()[i] = u(rng);
+            for (std::size_t e = 0; e < n; ++e) x.get()[e] = u(rng);
             for (auto _ : st) {
               (lg ? f->log_f64 : f->exp_f64)(x.get(), y.get(), n);
               benchmark::DoNotOptimize(y.get());
@@ -422,7 +443,7 @@ void register_limits() {
           } else {
             std::unique_ptr<float, decltype(&std::free)> x(static_cast<float*>(alloc_aligned<float>(n)), &std::free),
                 y(static_cast<float*>(alloc_aligned<float>(n)), &std::free);
-            for (std::size_t i = 0; i < n; ++i) x.get()[i] = static_cast<float>(u(rng));
+            for (std::size_t e = 0; e < n; ++e) x.get()[e] = static_cast<float>(u(rng));
             for (auto _ : st) {
               (lg ? f->log_f32 : f->exp_f32)(x.get(), y.get(), n);
               benchmark::DoNotOptimize(y.get());

@@ -95,12 +95,20 @@ struct state {
         *a.count = hits;
         break;
       }
+      case kernel::dense_packed_size:
+      case kernel::dense_pack:
+      case kernel::dense_packed_forward:
+      case kernel::dense_packed_relu:
       case kernel::sum: break;
     }
   }
 };
 
-bool supports(kernel k, bool) { return k != kernel::sum; }
+// Eigen has no prepacked weights: its dense is timed as dense_forward / dense_relu only.
+bool supports(kernel k, bool) {
+  return k != kernel::sum && k != kernel::dense_packed_size && k != kernel::dense_pack &&
+         k != kernel::dense_packed_forward && k != kernel::dense_packed_relu;
+}
 
 template <class T>
 peer_op make(const io<T>& a) {

@@ -48,11 +48,13 @@ void setup(state& s) {
   const auto fwd = dnnl::prop_kind::forward_inference;
   switch (a.k) {
     case kernel::dense_forward:
-    case kernel::dense_relu: {
+    case kernel::dense_relu:
+    case kernel::dense_packed_forward:
+    case kernel::dense_packed_relu: {
       const dnnl::memory::desc src({M, K}, dt::f32, tag::ab), wany({N, K}, dt::f32, tag::any),
           bias({N}, dt::f32, tag::a), dst({M, N}, dt::f32, tag::ab);
       dnnl::primitive_attr attr;
-      if (a.k == kernel::dense_relu) {
+      if (a.k == kernel::dense_relu || a.k == kernel::dense_packed_relu) {
         dnnl::post_ops po;
         po.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
         attr.set_post_ops(po);
@@ -106,6 +108,8 @@ bool supports(kernel k, bool f64) {
   switch (k) {
     case kernel::dense_forward:
     case kernel::dense_relu:
+    case kernel::dense_packed_forward:
+    case kernel::dense_packed_relu:
     case kernel::relu:
     case kernel::clip:
     case kernel::softmax:
@@ -116,7 +120,8 @@ bool supports(kernel k, bool f64) {
 
 peer_op make_f32(const io<float>& a) {
   peer_op op;
-  auto* s = new state{a};
+  auto* s = new state;
+  s->a = a;
   try {
     setup(*s);
   } catch (const dnnl::error& e) {

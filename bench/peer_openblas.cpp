@@ -23,6 +23,7 @@ void gemm(const io<T>& a) {
     for (std::size_t i = 0; i < a.rows * a.cols; ++i) a.y[i] = a.y[i] < T(0) ? T(0) : a.y[i];
 }
 
+// No prepacked weights in the CBLAS interface: timed as dense_forward / dense_relu only.
 bool supports(kernel k, bool) { return k == kernel::dense_forward || k == kernel::dense_relu; }
 
 template <class T>

@@ -1,6 +1,7 @@
 // Peer: XNNPACK (Debian's 2022-02 snapshot), operator API, float only, no thread pool (one thread).
 //   dense_forward / dense_relu: fully_connected_nc_f32 with XNN_FLAG_TRANSPOSE_WEIGHTS (the book's
-//     n_in x n_out layout), output clamp [-inf, inf] or [0, inf]; weights packed at creation
+//     n_in x n_out layout), output clamp [-inf, inf] or [0, inf]; weights packed at creation (so the
+//     same op serves dense_packed_forward / dense_packed_relu)
 //   relu / clip: clamp_nc_f32 with [0, inf] or [lo, hi]
 //   softmax: softmax_nc_f32
 #include <xnnpack.h>
@@ -24,6 +25,8 @@ bool supports(kernel k, bool f64) {
   switch (k) {
     case kernel::dense_forward:
     case kernel::dense_relu:
+    case kernel::dense_packed_forward:
+    case kernel::dense_packed_relu:
     case kernel::relu:
     case kernel::clip:
     case kernel::softmax: return true;
@@ -44,8 +47,10 @@ peer_op make_f32(const io<float>& a) {
   switch (a.k) {
     case kernel::dense_forward:
     case kernel::dense_relu:
+    case kernel::dense_packed_forward:
+    case kernel::dense_packed_relu:
       st = xnn_create_fully_connected_nc_f32(a.n_in, a.cols, a.n_in, a.cols, a.w, a.b,
-                                             a.k == kernel::dense_relu ? 0.f : -inf, inf,
+                                             a.k == kernel::dense_relu || a.k == kernel::dense_packed_relu ? 0.f : -inf, inf,
                                              XNN_FLAG_TRANSPOSE_WEIGHTS, &s->op);
       if (st == xnn_status_success) st = xnn_setup_fully_connected_nc_f32(s->op, a.rows, a.x, a.y, nullptr);
       break;

@@ -46,7 +46,9 @@ struct buffer {
 inline const char* roof_of(kernel k) {
   switch (k) {
     case kernel::dense_forward:
-    case kernel::dense_relu: return "roof=fma";
+    case kernel::dense_relu:
+    case kernel::dense_packed_forward:
+    case kernel::dense_packed_relu: return "roof=fma";
     case kernel::softmax:
     case kernel::softmax_cce_sparse: return "roof=exp";
     case kernel::cce_sparse:
@@ -55,12 +57,17 @@ inline const char* roof_of(kernel k) {
     case kernel::clip:
     case kernel::argmax:
     case kernel::accuracy_count:
+    case kernel::dense_packed_size:
+    case kernel::dense_pack:
     case kernel::sum: return "roof=mem";
   }
   return "roof=mem";
 }
 
-inline bool is_dense(kernel k) { return k == kernel::dense_forward || k == kernel::dense_relu; }
+// The dense kernels that take a packed layer (packed once at setup, untimed; see main.cpp run_case).
+inline bool is_packed(kernel k) { return k == kernel::dense_packed_forward || k == kernel::dense_packed_relu; }
+inline bool is_dense(kernel k) { return k == kernel::dense_forward || k == kernel::dense_relu || is_packed(k); }
+inline bool has_relu(kernel k) { return k == kernel::dense_relu || k == kernel::dense_packed_relu; }
 
 // The <dims> of a benchmark name: dense rows x n_in x n_out, elems the count, others rows x cols.
 inline std::string dims_of(kernel k, const shape& s) {
@@ -80,6 +87,7 @@ struct problem {
   shape s;
   std::size_t rows = 0, cols = 0, n_in = 0;
   buffer<T> x, w, b, p, t, y, losses;
+  buffer<T> packed;  // dense_packed_*: w and b packed by the implementation being timed
   buffer<std::int32_t> labels, idx;
   std::size_t count = 0;
   T lo = T(1e-7), hi = T(1) - T(1e-7), eps = T(1e-7);
@@ -106,10 +114,15 @@ struct problem {
     switch (k) {
       case kernel::dense_forward:
       case kernel::dense_relu:
+      case kernel::dense_packed_forward:
+      case kernel::dense_packed_relu:
         fill(x, rows * n_in, -1, 1);
         fill(w, n_in * cols, -1, 1);
         fill(b, cols, -1, 1);
         y.allocate(rows * cols);
+        break;
+      case kernel::dense_packed_size:
+      case kernel::dense_pack:
         break;
       case kernel::relu:
       case kernel::sum:
@@ -182,7 +195,11 @@ struct problem {
     const double e = sizeof(T), m = double(rows) * cols;
     switch (k) {
       case kernel::dense_forward:
-      case kernel::dense_relu: return e * (double(rows) * n_in + double(n_in) * cols + cols + m);
+      case kernel::dense_relu:
+      case kernel::dense_packed_forward:
+      case kernel::dense_packed_relu: return e * (double(rows) * n_in + double(n_in) * cols + cols + m);
+      case kernel::dense_packed_size:
+      case kernel::dense_pack: return 0;
       case kernel::relu:
       case kernel::clip:
       case kernel::softmax: return e * 2 * m;
@@ -238,7 +255,9 @@ struct problem {
     };
     switch (k) {
       case kernel::dense_forward:
-      case kernel::dense_relu: {
+      case kernel::dense_relu:
+      case kernel::dense_packed_forward:
+      case kernel::dense_packed_relu: {
         // |y - exact| <= gamma_(n_in+1) (sum_k |x_ik w_kj| + |b_j|), any order, FMA or not
         // (numerics/tolerance.hpp dense_bound); relu cannot increase the error.
         for (std::size_t i : grid(rows, 16))
@@ -249,7 +268,7 @@ struct problem {
               sum += prod;
               scale += std::fabs(prod);
             }
-            if (k == kernel::dense_relu && sum < 0) sum = 0;
+            if (has_relu(k) && sum < 0) sum = 0;
             const long double bound = numerics::dense_bound<T>(scale, n_in);
             if (bad(y.get()[i * cols + j], sum, bound)) return fail("y", i, j, y.get()[i * cols + j], sum, bound);
           }
@@ -322,6 +341,8 @@ struct problem {
           return fail("count", 0, 0, static_cast<long double>(count), static_cast<long double>(want_count), 0);
         return "";
       }
+      case kernel::dense_packed_size:
+      case kernel::dense_pack:
       case kernel::sum:
         return "";
     }

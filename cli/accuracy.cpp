@@ -118,7 +118,8 @@ std::vector<T> logits(std::mt19937_64& g, std::size_t rows, std::size_t cols) {
   row(r)[0] = T(88.5); row(r)[cols - 1] = T(-103); ++r;
   row(r)[1 % cols] = -L::infinity(); ++r;
   row(r)[0] = L::max(); row(r)[cols - 1] = -L::max(); ++r;
-  for (std::size_t j = 0; j < cols; ++j) row(r)[j] = static_cast<T>(j) * T(-20); ++r;  // spread: tiny probabilities
+  for (std::size_t j = 0; j < cols; ++j) row(r)[j] = static_cast<T>(j) * T(-20);  // spread: tiny probabilities
+  ++r;
   row(r)[0] = L::denorm_min(); ++r;
   row(r)[cols / 3] = L::quiet_NaN(); ++r;                 // NaN row -> all NaN
   row(r)[cols / 2] = L::infinity(); ++r;                  // +inf row -> all NaN

@@ -109,7 +109,7 @@ labels_t<T> read_labels(const npy::array& a, const std::string& path, std::size_
 }
 
 template <class T>
-int run_typed(const run_options& o, const kernel_spec& spec, const npy::array& xa) {
+int run_typed(const run_options& o, const npy::array& xa) {
   const std::size_t rows = xa.shape[0], cols = xa.shape[1];
   const std::vector<T> x = xa.values<T>();
   const_matrix_view<T> X(x.data(), rows, cols);
@@ -221,7 +221,7 @@ int run(const run_options& o) {
         (xa.rank() == 1 ? "; for one sample use x.reshape(1, -1)" : ""));
   std::fprintf(stderr, "nnsimd run %s: %s %s on %s\n", o.kernel.c_str(), npy::name(xa.type), shape_str(xa.shape).c_str(),
                std::string(to_string(active_isa())).c_str());
-  return xa.type == npy::dtype::f32 ? run_typed<float>(o, spec, xa) : run_typed<double>(o, spec, xa);
+  return xa.type == npy::dtype::f32 ? run_typed<float>(o, xa) : run_typed<double>(o, xa);
 }
 
 }  // namespace

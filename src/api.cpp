@@ -1,7 +1,9 @@
 // The public API: validate, then one indirect call into the active ISA's kernel table. Nothing else.
 // Each entry point first clears FTZ/DAZ (fp_scope), so validation and kernels see IEEE subnormals
 // whatever the caller set (a subnormal eps is not zero).
+#include <algorithm>
 #include <cmath>
+#include <new>
 #include <limits>
 #include <string>
 #include <vector>
@@ -120,6 +122,63 @@ void dense_relu(const_matrix_view<T> x, const_matrix_view<T> w, std::span<const 
   const detail::fp_scope fp;
   check_dense("dense_relu", x, w, b, y);
   detail::active_table<T>().dense_relu(x.data, x.ld, w.data, w.ld, b.data(), y.data, y.ld, x.rows, x.cols, w.cols);
+}
+
+template <class T>
+void packed_dense<T>::aligned_free::operator()(T* p) const noexcept {
+  ::operator delete[](p, std::align_val_t{64});
+}
+
+template <class T>
+packed_dense<T>::packed_dense(const_matrix_view<T> w, std::span<const T> b) {
+  const detail::fp_scope fp;
+  check_view("packed_dense", "w", w);
+  check_span("packed_dense", "b", b, w.cols);
+  isa_ = active_isa();
+  const auto& t = detail::table<T>(isa_);
+  n_in_ = w.rows;
+  n_out_ = w.cols;
+  size_ = t.dense_packed_size(n_in_, n_out_);
+  // Raw storage for the ISA's own layout (which may hold objects other than T); at least one cache line.
+  data_.reset(static_cast<T*>(::operator new[](std::max<std::size_t>(size_, 1) * sizeof(T), std::align_val_t{64})));
+  t.dense_pack(w.data, w.ld, b.data(), n_in_, n_out_, data_.get());
+}
+
+namespace {
+template <class T>
+const detail::kernel_table<T>& check_packed(const char* fn, const_matrix_view<T> x, const packed_dense<T>& layer,
+                                            matrix_view<T> y) {
+  if (layer.data() == nullptr) fail(fn, "the packed layer is empty (moved from)");
+  check_view(fn, "x", x);
+  check_view(fn, "y", y);
+  if (x.cols != layer.n_inputs())
+    fail(fn, shape("x", x.rows, x.cols) + " needs " + std::to_string(layer.n_inputs()) +
+                 " columns to match the packed layer (" + std::to_string(layer.n_inputs()) + " -> " +
+                 std::to_string(layer.n_neurons()) + ")");
+  if (y.rows != x.rows || y.cols != layer.n_neurons())
+    fail(fn, shape("y", y.rows, y.cols) + " must be " + std::to_string(x.rows) + " x " + std::to_string(layer.n_neurons()));
+  const matrix_view<const T> pv(layer.data(), layer.size() == 0 ? 0 : 1, layer.size());
+  if (overlap(y, x) || overlap(y, pv)) fail(fn, "y overlaps x or the packed layer");
+  const isa now = active_isa();
+  if (now != layer.target())
+    fail(fn, "the layer was packed for " + std::string(to_string(layer.target())) + " but the active ISA is " +
+                 std::string(to_string(now)) + "; pack it again after changing the ISA cap");
+  return detail::table<T>(now);
+}
+}  // namespace
+
+template <class T>
+void dense_forward(const_matrix_view<T> x, const packed_dense<T>& layer, matrix_view<T> y) {
+  const detail::fp_scope fp;
+  check_packed("dense_forward", x, layer, y)
+      .dense_packed_forward(x.data, x.ld, layer.data(), y.data, y.ld, x.rows, x.cols, layer.n_neurons());
+}
+
+template <class T>
+void dense_relu(const_matrix_view<T> x, const packed_dense<T>& layer, matrix_view<T> y) {
+  const detail::fp_scope fp;
+  check_packed("dense_relu", x, layer, y)
+      .dense_packed_relu(x.data, x.ld, layer.data(), y.data, y.ld, x.rows, x.cols, layer.n_neurons());
 }
 
 template <class T>
@@ -242,6 +301,9 @@ void argmax(const_matrix_view<T> x, std::span<std::int32_t> out) {
 #define NNSIMD_INSTANTIATE(T)                                                                                  \
   template void dense_forward<T>(const_matrix_view<T>, const_matrix_view<T>, std::span<const T>, matrix_view<T>); \
   template void dense_relu<T>(const_matrix_view<T>, const_matrix_view<T>, std::span<const T>, matrix_view<T>);    \
+  template class packed_dense<T>;                                                                              \
+  template void dense_forward<T>(const_matrix_view<T>, const packed_dense<T>&, matrix_view<T>);               \
+  template void dense_relu<T>(const_matrix_view<T>, const packed_dense<T>&, matrix_view<T>);                  \
   template void relu<T>(const_matrix_view<T>, matrix_view<T>);                                                 \
   template void softmax<T>(const_matrix_view<T>, matrix_view<T>);                                              \
   template void clip<T>(const_matrix_view<T>, matrix_view<T>, T, T);                                           \

@@ -4,6 +4,7 @@
 // Validation does not depend on the ISA, so this runs on the default one, for float and double.
 #include <functional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -36,8 +37,10 @@ TYPED_TEST(Api, DenseShapeMismatches) {
   fill_uniform<T>(w, T(-1), T(1), 2);
   fill_uniform<T>(w_ok, T(-1), T(1), 3);
   std::vector<T> b(3, T(0.5)), b_short(2, T(0.5));
-  for (auto* fn : {&dense_forward<T>, &dense_relu<T>}) {
-    const std::string name = fn == &dense_forward<T> ? "dense_forward" : "dense_relu";
+  using dense_fn = void (*)(const_matrix_view<T>, const_matrix_view<T>, std::span<const T>, matrix_view<T>);
+  const dense_fn fns[] = {&dense_forward<T>, &dense_relu<T>};
+  for (const dense_fn fn : fns) {
+    const std::string name = fn == fns[0] ? "dense_forward" : "dense_relu";
     EXPECT_TRUE(throws_naming([&] { fn(x.cview(), w.cview(), b, y.view()); }, {name, "w (4 x 3)", "x (2 x 5)", "5 rows"}));
     EXPECT_TRUE(throws_naming([&] { fn(x.cview(), w_ok.cview(), b_short, y.view()); }, {name, "b has 2 elements", "expected 3"}));
     EXPECT_TRUE(throws_naming([&] { fn(x.cview(), w_ok.cview(), b, y_bad.view()); }, {name, "y (2 x 4)", "2 x 3"}));
@@ -271,6 +274,92 @@ TYPED_TEST(Api, DenseWithNoInputsGivesTheBias) {
       EXPECT_EQ(y2(r, c), b[c] < 0 ? T(0) : b[c]) << r << "," << c;
     }
   EXPECT_TRUE(y.padding_intact() && y2.padding_intact());
+}
+
+// ---- packed layers ------------------------------------------------------------------------------------
+
+// A packed layer gives exactly what dense_forward / dense_relu give with its w and b, keeps its own copy
+// (w and b changed after packing do not reach it), and one layer serves batches of any size.
+TYPED_TEST(Api, PackedLayerMatchesUnpacked) {
+  using T = TypeParam;
+  for (const auto& [rows, n_in, n_out] : {std::tuple<std::size_t, std::size_t, std::size_t>{300, 2, 3}, {70, 784, 130}, {3, 0, 5}}) {
+    strided<T> x(rows, n_in), w(n_in, n_out), y(rows, n_out), yp(rows, n_out, 1, 2), yr(rows, n_out), ypr(rows, n_out);
+    fill_uniform<T>(x, T(-1), T(1), 1);
+    fill_uniform<T>(w, T(-1), T(1), 2);
+    std::vector<T> b(n_out);
+    for (std::size_t j = 0; j < n_out; ++j) b[j] = T(0.01) * T(j) - T(0.3);
+    const packed_dense<T> layer(w.cview(), b);
+    EXPECT_EQ(layer.n_inputs(), n_in);
+    EXPECT_EQ(layer.n_neurons(), n_out);
+    EXPECT_EQ(layer.target(), active_isa());
+    dense_forward<T>(x.cview(), w.cview(), b, y.view());
+    dense_relu<T>(x.cview(), w.cview(), b, yr.view());
+    for (std::size_t k = 0; k < n_in; ++k)
+      for (std::size_t j = 0; j < n_out; ++j) w(k, j) = T(1e30);
+    std::fill(b.begin(), b.end(), T(1e30));
+    dense_forward<T>(x.cview(), layer, yp.view());
+    dense_relu<T>(x.cview(), layer, ypr.view());
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t j = 0; j < n_out; ++j) {
+        ASSERT_EQ(yp(r, j), y(r, j)) << rows << "x" << n_in << "->" << n_out << " at " << r << "," << j;
+        ASSERT_EQ(ypr(r, j), yr(r, j)) << "relu " << r << "," << j;
+      }
+    EXPECT_TRUE(yp.padding_intact() && ypr.padding_intact());
+    // A smaller batch through the same layer: the first rows.
+    strided<T> y1(1, n_out);
+    dense_forward<T>(const_matrix_view<T>(x.data(), 1, n_in, x.ld), layer, y1.view());
+    for (std::size_t j = 0; j < n_out; ++j) ASSERT_EQ(y1(0, j), y(0, j));
+  }
+}
+
+TYPED_TEST(Api, PackedLayerBadArguments) {
+  using T = TypeParam;
+  strided<T> x(2, 5), x4(2, 4), w(5, 3), y(2, 3), y_bad(2, 4), y_rows(3, 3);
+  fill_uniform<T>(x, T(-1), T(1), 1);
+  fill_uniform<T>(w, T(-1), T(1), 2);
+  std::vector<T> b(3, T(0.5)), b_short(2);
+  EXPECT_TRUE(throws_naming([&] { packed_dense<T>(w.cview(), b_short); }, {"packed_dense", "b has 2 elements", "expected 3"}));
+  EXPECT_TRUE(throws_naming([&] { packed_dense<T>(const_matrix_view<T>(w.data(), 5, 3, 2), b); }, {"packed_dense", "w (5 x 3)", "row stride 2"}));
+  packed_dense<T> layer(w.cview(), b);
+  using fn_t = void (*)(const_matrix_view<T>, const packed_dense<T>&, matrix_view<T>);
+  const fn_t fns[] = {&dense_forward<T>, &dense_relu<T>};
+  for (const fn_t fn : fns) {
+    const std::string name = fn == fns[0] ? "dense_forward" : "dense_relu";
+    EXPECT_TRUE(throws_naming([&] { fn(x4.cview(), layer, y.view()); }, {name, "x (2 x 4)", "needs 5 columns", "5 -> 3"}));
+    EXPECT_TRUE(throws_naming([&] { fn(x.cview(), layer, y_bad.view()); }, {name, "y (2 x 4)", "must be 2 x 3"}));
+    EXPECT_TRUE(throws_naming([&] { fn(x.cview(), layer, y_rows.view()); }, {name, "y (3 x 3)", "must be 2 x 3"}));
+    // y on top of x.
+    EXPECT_TRUE(throws_naming([&] { fn(x.cview(), layer, matrix_view<T>(x.data(), 2, 3, x.ld)); }, {name, "y overlaps"}));
+    EXPECT_TRUE(untouched(y) && untouched(y_bad) && untouched(y_rows));
+  }
+  // A moved-from layer is empty.
+  packed_dense<T> moved = std::move(layer);
+  EXPECT_TRUE(throws_naming([&] { dense_forward<T>(x.cview(), layer, y.view()); }, {"dense_forward", "empty (moved from)"}));
+  EXPECT_NO_THROW(dense_forward<T>(x.cview(), moved, y.view()));
+}
+
+// The packed layout belongs to one ISA: after the cap changes the active ISA, the layer must be packed
+// again, and says so; packed again, it runs on the new ISA.
+TYPED_TEST(Api, PackedLayerFollowsTheIsaItWasPackedFor) {
+  using T = TypeParam;
+  const auto isas = runnable_isas();
+  if (isas.size() < 2) GTEST_SKIP() << "one runnable ISA";
+  strided<T> x(7, 5), w(5, 3), y(7, 3);
+  fill_uniform<T>(x, T(-1), T(1), 1);
+  fill_uniform<T>(w, T(-1), T(1), 2);
+  const std::vector<T> b(3, T(0.5));
+  reset_isa_cap();
+  const packed_dense<T> best(w.cview(), b);
+  set_isa_cap(isa::scalar);
+  const std::string packed_for = "packed for " + std::string(to_string(best.target()));
+  EXPECT_TRUE(throws_naming([&] { dense_forward<T>(x.cview(), best, y.view()); },
+                            {"dense_forward", packed_for, "active ISA is scalar", "pack it again"}));
+  EXPECT_TRUE(untouched(y));
+  const packed_dense<T> scalar(w.cview(), b);
+  EXPECT_EQ(scalar.target(), isa::scalar);
+  EXPECT_NO_THROW(dense_forward<T>(x.cview(), scalar, y.view()));
+  reset_isa_cap();
+  EXPECT_TRUE(throws_naming([&] { dense_relu<T>(x.cview(), scalar, y.view()); }, {"dense_relu", "packed for scalar"}));
 }
 
 TEST(ApiThreads, NegativeThreadCountThrows) {

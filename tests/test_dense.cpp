@@ -4,8 +4,9 @@
 // tile widths (NV * L = 64 floats on AVX-512), n_in from 1 to past the k block (1024), the skinny path of
 // the book's 300 x 2 -> 3 and 300 x 3 -> 3 (in place and staged), and a shape large enough for packed W
 // and several n blocks. Inputs are strided and misaligned, with padding checked; bit-identical results
-// across row partitions and thread counts.
+// across row partitions and thread counts. The prepacked kernels give exactly the unpacked results.
 #include <algorithm>
+#include <memory>
 
 #include "test_util.hpp"
 
@@ -210,8 +211,113 @@ TEST_P(DenseRelu, EmptyInnerDimension) {
   });
 }
 
+// ---- prepacked weights ------------------------------------------------------------------------------
+// dense_packed_forward / dense_packed_relu must give exactly what dense_forward / dense_relu of the same
+// table give (the packed layer only changes where W is read from, not one operation), so the oracle
+// checks above carry over. Packing writes only its dense_packed_size elements, and the packed call never
+// reads w or b again (they are overwritten with NaN before it).
+class DensePacked : public IsaTest {};
+
+template <class T>
+struct packed_buffer {
+  static constexpr std::size_t kGuard = 64;
+  std::size_t n;
+  std::vector<T> storage;  // over-allocated so that data() can sit on a 64-byte boundary
+  T* base;
+  explicit packed_buffer(std::size_t size) : n(size), storage(size + kGuard + 64 / sizeof(T), sentinel()) {
+    void* p = storage.data();
+    std::size_t space = storage.size() * sizeof(T);
+    base = static_cast<T*>(std::align(64, sizeof(T), p, space));
+  }
+  static T sentinel() { return T(-7654.321); }
+  T* data() { return base; }
+  bool guard_intact() const {
+    for (std::size_t i = 0; i < kGuard; ++i)
+      if (!same_value(base[n + i], sentinel())) return false;
+    return true;
+  }
+};
+
+struct dense_shape {
+  std::size_t rows, n_in, n_out, pad;
+};
+
+// Every path of dense.hpp: skinny in place (book), staged (strided), tail groups; the general path with
+// W read in place (few rows) and packed (>= 64 rows), one and two k blocks (n_in = 1100), several n
+// blocks ending in a partial panel (n_out = 257, 1100), every vector tail, n_in = 0.
+const std::vector<dense_shape> kPackedShapes = {
+    {300, 2, 3, 0},  {300, 3, 3, 3}, {50, 10, 15, 0}, {17, 1, 1, 0},    {1, 3, 5, 2},     {13, 17, 1, 3},
+    {7, 17, 9, 3},   {13, 17, 17, 0}, {6, 33, 64, 1}, {61, 33, 70, 0},  {70, 40, 129, 2}, {130, 1100, 257, 1},
+    {67, 40, 1100, 0}, {5, 1100, 1100, 0}, {7, 0, 3, 0}, {7, 0, 17, 1}, {0, 5, 7, 0}};
+
+template <class T>
+void check_packed_matches(const detail::kernel_table<T>& t, const dense_shape& s, bool relu) {
+  dense_case<T> d(s.rows, s.n_in, s.n_out, s.pad, static_cast<std::uint32_t>(s.rows + 7 * s.n_in + 31 * s.n_out));
+  d.call(t, relu);
+  packed_buffer<T> pk(t.dense_packed_size(s.n_in, s.n_out));
+  t.dense_pack(d.w.data(), d.w.ld, d.b.data(), s.n_in, s.n_out, pk.data());
+  const std::string shape = std::to_string(s.rows) + "x" + std::to_string(s.n_in) + "->" + std::to_string(s.n_out) +
+                            " pad " + std::to_string(s.pad) + (relu ? " relu" : "");
+  ASSERT_TRUE(pk.guard_intact()) << shape << ": dense_pack wrote past dense_packed_size";
+  for (std::size_t k = 0; k < s.n_in; ++k)
+    for (std::size_t j = 0; j < s.n_out; ++j) d.w(k, j) = std::numeric_limits<T>::quiet_NaN();
+  for (std::size_t j = 0; j < s.n_out; ++j) d.b(0, j) = std::numeric_limits<T>::quiet_NaN();
+  strided<T> y(s.rows, s.n_out, s.pad + 2, 3);
+  (relu ? t.dense_packed_relu : t.dense_packed_forward)(d.x.data(), d.x.ld, pk.data(), y.data(), y.ld, s.rows, s.n_in,
+                                                        s.n_out);
+  for (std::size_t r = 0; r < s.rows; ++r)
+    for (std::size_t j = 0; j < s.n_out; ++j)
+      ASSERT_TRUE(same_value(y(r, j), d.y(r, j)) && std::signbit(y(r, j)) == std::signbit(d.y(r, j)))
+          << shape << " at " << r << "," << j << ": packed " << y(r, j) << " vs " << d.y(r, j);
+  ASSERT_TRUE(y.padding_intact()) << shape;
+}
+
+TEST_P(DensePacked, BitIdenticalToUnpacked) {
+  with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
+    for (const dense_shape& s : kPackedShapes)
+      for (bool relu : {false, true}) check_packed_matches(t, s, relu);
+  });
+}
+
+// On two threads (threshold 0: every shape splits) the packed layer, read by both, gives the one-thread
+// result.
+TEST_P(DensePacked, BitIdenticalOnTwoThreads) {
+  with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
+    const std::size_t saved_threshold = parallel_threshold();
+    set_num_threads(2);
+    set_parallel_threshold(0);
+    for (const dense_shape& s : {dense_shape{300, 2, 3, 0}, dense_shape{131, 1100, 257, 0}, dense_shape{61, 33, 70, 3}})
+      check_packed_matches(t, s, false);
+    set_num_threads(0);
+    set_parallel_threshold(saved_threshold);
+  });
+}
+
+// One packed layer serves batches of any size, at any row offset (a sub-batch gives the full batch's
+// rows), and the same layer gives the same result call after call.
+TEST_P(DensePacked, ReusedAcrossBatches) {
+  with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
+    for (const dense_shape& s : {dense_shape{300, 3, 3, 0}, dense_shape{130, 1100, 257, 1}}) {
+      dense_case<T> d(s.rows, s.n_in, s.n_out, s.pad);
+      d.call(t, false);
+      packed_buffer<T> pk(t.dense_packed_size(s.n_in, s.n_out));
+      t.dense_pack(d.w.data(), d.w.ld, d.b.data(), s.n_in, s.n_out, pk.data());
+      for (int round = 0; round < 2; ++round)
+        for (const auto& [r0, m] : {std::pair<std::size_t, std::size_t>{0, s.rows}, {7, 5}, {1, 70}, {s.rows - 3, 3}}) {
+          strided<T> y(m, s.n_out, s.pad, 2);
+          t.dense_packed_forward(d.x.data() + r0 * d.x.ld, d.x.ld, pk.data(), y.data(), y.ld, m, s.n_in, s.n_out);
+          for (std::size_t r = 0; r < m; ++r)
+            for (std::size_t j = 0; j < s.n_out; ++j)
+              ASSERT_TRUE(same_value(y(r, j), d.y(r0 + r, j)))
+                  << s.n_in << "->" << s.n_out << " rows " << r0 << "+" << m << " at " << r << "," << j;
+        }
+    }
+  });
+}
+
 NNSIMD_INSTANTIATE_ISA_SUITE(DenseForward);
 NNSIMD_INSTANTIATE_ISA_SUITE(DenseRelu);
+NNSIMD_INSTANTIATE_ISA_SUITE(DensePacked);
 
 }  // namespace
 }  // namespace nnsimd::test

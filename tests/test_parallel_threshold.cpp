@@ -64,7 +64,9 @@ TEST(ParallelThreshold, MoreThreadsOnlyWhenEachGetsHalfTheThreshold) {
   EXPECT_EQ(threads_for(80000, 1, 1), 8);  // capped by num_threads()
   for (std::size_t w : {1001, 2000, 5000, 20000, 100000}) {
     const int t = threads_for(w, 1, 1);
-    if (t > 1) EXPECT_GE(w / static_cast<std::size_t>(t), 500 * static_cast<std::size_t>(t - 1)) << w;
+    if (t > 1) {
+      EXPECT_GE(w / static_cast<std::size_t>(t), 500 * static_cast<std::size_t>(t - 1)) << w;
+    }
   }
   // Capped by the number of grains.
   EXPECT_EQ(threads_for(3, 1'000'000, 1), 3);

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "nnsimd/isa.hpp"
@@ -59,6 +60,45 @@ void dense_forward(const_matrix_view<T> x, const_matrix_view<T> w, std::span<con
 // relu(x . w + b) in one pass over y.
 template <class T>
 void dense_relu(const_matrix_view<T> x, const_matrix_view<T> w, std::span<const T> b, matrix_view<T> y);
+
+// A dense layer's weights and biases packed once, for layers that serve many batches (inference, or the
+// forward passes between two weight updates): dense_forward(x, layer, y) then skips reading w in its
+// row-major layout and copying it into the kernel's panels on every call, as oneDNN's and XNNPACK's
+// prepacked weights do. The layer owns a copy; later changes to w or b do not reach it.
+//
+// The layout belongs to the ISA that was active when the layer was packed (target()). Calling it after
+// set_isa_cap / reset_isa_cap changed the active ISA throws nnsimd::error: pack the layer again. Results
+// are bit-identical to dense_forward / dense_relu with the same w and b on that ISA.
+template <class T>
+class packed_dense {
+ public:
+  // Throws nnsimd::error if b does not hold w.cols values or a view is invalid.
+  packed_dense(const_matrix_view<T> w, std::span<const T> b);
+
+  std::size_t n_inputs() const noexcept { return n_in_; }
+  std::size_t n_neurons() const noexcept { return n_out_; }
+  isa target() const noexcept { return isa_; }
+  // The packed buffer and its size in elements (an opaque layout).
+  const T* data() const noexcept { return data_.get(); }
+  std::size_t size() const noexcept { return size_; }
+
+ private:
+  struct aligned_free {
+    void operator()(T* p) const noexcept;
+  };
+  std::unique_ptr<T, aligned_free> data_;
+  std::size_t size_ = 0, n_in_ = 0, n_out_ = 0;
+  isa isa_ = isa::scalar;
+};
+
+// y = x . w + b with a packed layer: x is batch x layer.n_inputs(), y is batch x layer.n_neurons(), and
+// y must not overlap x. Throws nnsimd::error on a moved-from layer or another ISA than target().
+template <class T>
+void dense_forward(const_matrix_view<T> x, const packed_dense<T>& layer, matrix_view<T> y);
+
+// relu(x . w + b) with a packed layer.
+template <class T>
+void dense_relu(const_matrix_view<T> x, const packed_dense<T>& layer, matrix_view<T> y);
 
 // y = max(0, x), elementwise; NaN stays NaN (as numpy.maximum). y may be x (in place).
 template <class T>

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <numeric>
 #include <type_traits>
 #include <utility>
 
@@ -122,6 +123,25 @@ struct tiling {
   // having the first row tile store its in-place W loads into the panel as it computes, measured equal or
   // up to 2% slower.
   static constexpr std::size_t kPackRows = 64;
+};
+
+// The k and n blocks of a shape, fixed by (n_in, n_out) alone, and where each W block's panels sit in a
+// prepacked buffer (dense_pack): blocks in (k block, n block) order, each block's panels of kc x NL
+// contiguous, so block (k0, j0) starts at k0 * npad + kc * j0; the bias follows, zero-padded to npad.
+template <class Arch, class T>
+struct blocking {
+  using tl = tiling<Arch, T>;
+  std::size_t nkb, kstep, NC, npad;
+  blocking(std::size_t n_in, std::size_t n_out)
+      // k blocks of nearly equal size (1100 -> 2 x 550 rather than 1024 + 76); n_in = 0 is one empty block
+      // that writes the bias.
+      : nkb(n_in == 0 ? 1 : ceil_div<Arch>(n_in, tl::KC)),
+        kstep(ceil_div<Arch>(n_in, nkb)),
+        NC(tl::nc_block(kstep)),
+        npad(ceil_div<Arch>(n_out, tl::NL) * tl::NL) {}
+  std::size_t panels_at(std::size_t k0, std::size_t kc, std::size_t j0) const { return k0 * npad + kc * j0; }
+  std::size_t bias_at(std::size_t n_in) const { return n_in * npad; }
+  std::size_t packed_size(std::size_t n_in) const { return (n_in + 1) * npad; }
 };
 
 template <class T>
@@ -231,32 +251,36 @@ void pack_panels(const T* w, std::size_t ldw, std::size_t kc, std::size_t nc, st
   }
 }
 
+// `prepacked`: W and b as dense_pack laid them out (w, ldw and b unused), or null to read w in place or
+// copy it into per-thread panels on each call.
 template <class Arch, class T, bool Relu>
 void dense_general(const T* x, std::size_t ldx, const T* w, std::size_t ldw, const T* b, T* y, std::size_t ldy,
-                   std::size_t rows, std::size_t n_in, std::size_t n_out) {
+                   std::size_t rows, std::size_t n_in, std::size_t n_out, const T* prepacked) {
   using tl = tiling<Arch, T>;
   constexpr std::size_t L = tl::L, MR = tl::MR, NL = tl::NL;
-  const bool pack = rows >= tl::kPackRows;
-  // k blocks of nearly equal size (784 -> 4 x 196 rather than 3 x 256 + 16); n_in = 0 is one empty block
-  // that writes the bias.
-  const std::size_t nkb = n_in == 0 ? 1 : ceil_div<Arch>(n_in, tl::KC);
-  const std::size_t kstep = ceil_div<Arch>(n_in, nkb);
-  const std::size_t NC = tl::nc_block(kstep), nc_max = min_of<Arch>(NC, n_out);
+  const bool pack = prepacked != nullptr || rows >= tl::kPackRows;
+  const blocking<Arch, T> bl(n_in, n_out);
+  const std::size_t nkb = bl.nkb, kstep = bl.kstep, NC = bl.NC, nc_max = min_of<Arch>(NC, n_out);
+  if (prepacked) b = prepacked + bl.bias_at(n_in);
   const auto& fns = tile_table<Arch, T, Relu>::fns;
 
   // Work in ps (see parallel.hpp): 17.8-18.5 ps per multiply-add measured from 256x64->64 to 64x784->128
   // (f32 AVX-512, 1 thread), plus 60 ps per input and output column (10->10: 3.6 ns a row, 128->10: 36.5).
   detail::parallel_rows<Arch>(rows, (18 * n_in * n_out + 60 * (n_in + n_out)) * (sizeof(T) / 4), MR, [&](std::size_t r0, std::size_t r1) {
-    T* buf = scratch<Arch, T>(kstep * ceil_div<Arch>(nc_max, NL) * NL);
+    T* buf = prepacked ? nullptr : scratch<Arch, T>(kstep * ceil_div<Arch>(nc_max, NL) * NL);
     for (std::size_t kb = 0; kb < nkb; ++kb) {
       const std::size_t k0 = kb * kstep, kc = k0 < n_in ? min_of<Arch>(kstep, n_in - k0) : 0;
       for (std::size_t j0 = 0; j0 < n_out; j0 += NC) {
         const std::size_t nc = min_of<Arch>(NC, n_out - j0), np = ceil_div<Arch>(nc, NL);
-        const T* wblk = w + k0 * ldw + j0;
+        const T* wblk = prepacked ? nullptr : w + k0 * ldw + j0;
         // Without packing, full panels are read in place; a partial last panel is still copied, so
         // that no load reads past the end of a w row.
         const std::size_t first_packed = pack ? 0 : nc / NL;
-        pack_panels<Arch>(wblk, ldw, kc, nc, first_packed, buf);
+        const T* panels = buf;
+        if (prepacked)
+          panels = prepacked + bl.panels_at(k0, kc, j0);
+        else
+          pack_panels<Arch>(wblk, ldw, kc, nc, first_packed, buf);
         for (std::size_t r = r0; r < r1; r += MR) {
           const std::size_t m = min_of<Arch>(MR, r1 - r);
           tile_args<T> a{x + r * ldx + k0, ldx, nullptr, 0, nullptr, ldy, kc, 0, nullptr, kb == 0};
@@ -264,7 +288,7 @@ void dense_general(const T* x, std::size_t ldx, const T* w, std::size_t ldw, con
             const std::size_t c0 = p * NL;
             a.cols = min_of<Arch>(NL, nc - c0);
             if (p >= first_packed) {
-              a.w = buf + (p - first_packed) * kc * NL;
+              a.w = panels + (p - first_packed) * kc * NL;
               a.ldw = NL;
             } else {
               a.w = wblk + c0;
@@ -278,6 +302,24 @@ void dense_general(const T* x, std::size_t ldx, const T* w, std::size_t ldw, con
       }
     }
   });
+}
+
+// W and b copied once into the panels dense_general reads (see blocking): the per-call copy is gone.
+template <class Arch, class T>
+void pack_general(const T* w, std::size_t ldw, const T* b, std::size_t n_in, std::size_t n_out, T* packed) {
+  using V = xsimd::batch<T, Arch>;
+  constexpr std::size_t L = V::size;
+  const blocking<Arch, T> bl(n_in, n_out);
+  for (std::size_t kb = 0; kb < bl.nkb; ++kb) {
+    const std::size_t k0 = kb * bl.kstep, kc = k0 < n_in ? min_of<Arch>(bl.kstep, n_in - k0) : 0;
+    for (std::size_t j0 = 0; j0 < n_out; j0 += bl.NC)
+      pack_panels<Arch>(w + k0 * ldw + j0, ldw, kc, min_of<Arch>(bl.NC, n_out - j0), 0, packed + bl.panels_at(k0, kc, j0));
+  }
+  T* bp = packed + bl.bias_at(n_in);
+  std::size_t j = 0;
+  for (; j + L <= n_out; j += L) V::load_unaligned(b + j).store_aligned(bp + j);
+  if (j < n_out) load_first<Arch>(b + j, n_out - j).store_aligned(bp + j), j += L;
+  for (; j < bl.npad; j += L) V(T(0)).store_aligned(bp + j);
 }
 
 // ---- skinny path --------------------------------------------------------------------------------------
@@ -378,25 +420,31 @@ struct skinny_plan {
   alignas(64) T bt[L * L];
   alignas(64) typename pm::index_t idx[kMaxTab * pm::slot];
 
+  // The x elements vector v needs: rows v L / n_out .. (v L + L - 1) / n_out of the group.
+  static std::size_t span(std::size_t v, std::size_t nin, std::size_t nout) {
+    return ((v * L + L - 1) / nout - v * L / nout + 1) * nin;
+  }
+
   // False when the shape does not fit: n_out >= L, n_in = 0, a vector's x elements span more than two
-  // vectors, or the tables would not fit.
-  bool init(const T* w, std::size_t ldw, const T* b, std::size_t nin, std::size_t nout) {
+  // vectors, or the tables would not fit. A function of the shape alone.
+  static bool fits(std::size_t nin, std::size_t nout) {
     if (nout >= L || nin == 0) return false;
-    std::size_t g = L, t = nout;  // gcd(L, n_out)
-    while (t) {
-      const std::size_t u = g % t;
-      g = t, t = u;
-    }
+    const std::size_t nvec = nout / std::gcd(L, nout);
+    if (nvec * nin > kMaxTab) return false;
+    for (std::size_t v = 0; v < nvec; ++v)
+      if (span(v, nin, nout) > 2 * L) return false;
+    return true;
+  }
+
+  bool init(const T* w, std::size_t ldw, const T* b, std::size_t nin, std::size_t nout) {
+    if (!fits(nin, nout)) return false;
+    const std::size_t g = std::gcd(L, nout);
     n_in = nin, n_out = nout, P = L / g, nv = nout / g;
-    if (nv * n_in > kMaxTab) return false;
-    std::size_t span = 0;
+    two = false;
     for (std::size_t v = 0; v < nv; ++v) {
       ro_min[v] = v * L / n_out;
-      const std::size_t s = ((v * L + L - 1) / n_out - ro_min[v] + 1) * n_in;
-      span = s > span ? s : span;
+      two = two || span(v, n_in, n_out) > L;
     }
-    if (span > 2 * L) return false;
-    two = span > L;
     if constexpr (is_avx512<Arch>) {
 #if defined(__AVX512F__)
       // A vector at a time (AVX-512 has the permutes): column j and row ro of each lane of f = v L + l
@@ -563,20 +611,55 @@ void dense_skinny(const skinny_plan<Arch, T>& pl, const T* x, std::size_t ldx, T
 }
 
 template <class Arch, class T, bool Relu>
+void skinny(const skinny_plan<Arch, T>& pl, const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t rows) {
+  if (pl.two)
+    dense_skinny<Arch, T, Relu, true>(pl, x, ldx, y, ldy, rows);
+  else
+    dense_skinny<Arch, T, Relu, false>(pl, x, ldx, y, ldy, rows);
+}
+
+template <class Arch, class T, bool Relu>
 void dense(const T* x, std::size_t ldx, const T* w, std::size_t ldw, const T* b, T* y, std::size_t ldy,
            std::size_t rows, std::size_t n_in, std::size_t n_out) {
   if (rows == 0 || n_out == 0) return;
-  if (n_out < xsimd::batch<T, Arch>::size) {
+  if (skinny_plan<Arch, T>::fits(n_in, n_out)) {
     skinny_plan<Arch, T> pl;
-    if (pl.init(w, ldw, b, n_in, n_out)) {
-      if (pl.two)
-        dense_skinny<Arch, T, Relu, true>(pl, x, ldx, y, ldy, rows);
-      else
-        dense_skinny<Arch, T, Relu, false>(pl, x, ldx, y, ldy, rows);
-      return;
-    }
+    pl.init(w, ldw, b, n_in, n_out);
+    skinny<Arch, T, Relu>(pl, x, ldx, y, ldy, rows);
+    return;
   }
-  dense_general<Arch, T, Relu>(x, ldx, w, ldw, b, y, ldy, rows, n_in, n_out);
+  dense_general<Arch, T, Relu>(x, ldx, w, ldw, b, y, ldy, rows, n_in, n_out, nullptr);
+}
+
+// ---- prepacked weights --------------------------------------------------------------------------------
+// What dense() prepares from w and b on every call, prepared once: the skinny path's plan (its permute
+// indices, weight and bias vectors) stored as an object in the buffer, or the general path's W panels and
+// padded bias. Which one is a function of the shape alone (skinny_plan::fits), so the packed buffer needs
+// no header; it is this ISA's private layout, 64-byte aligned.
+template <class Arch, class T>
+std::size_t packed_size(std::size_t n_in, std::size_t n_out) {
+  if (skinny_plan<Arch, T>::fits(n_in, n_out)) return ceil_div<Arch>(sizeof(skinny_plan<Arch, T>), sizeof(T));
+  return blocking<Arch, T>(n_in, n_out).packed_size(n_in);
+}
+
+template <class Arch, class T>
+void pack(const T* w, std::size_t ldw, const T* b, std::size_t n_in, std::size_t n_out, T* packed) {
+  using plan = skinny_plan<Arch, T>;
+  if (plan::fits(n_in, n_out))
+    (::new (static_cast<void*>(packed)) plan())->init(w, ldw, b, n_in, n_out);
+  else
+    pack_general<Arch>(w, ldw, b, n_in, n_out, packed);
+}
+
+template <class Arch, class T, bool Relu>
+void dense_packed(const T* x, std::size_t ldx, const T* packed, T* y, std::size_t ldy, std::size_t rows,
+                  std::size_t n_in, std::size_t n_out) {
+  using plan = skinny_plan<Arch, T>;
+  if (rows == 0 || n_out == 0) return;
+  if (plan::fits(n_in, n_out))
+    skinny<Arch, T, Relu>(*std::launder(reinterpret_cast<const plan*>(packed)), x, ldx, y, ldy, rows);
+  else
+    dense_general<Arch, T, Relu>(x, ldx, nullptr, 0, nullptr, y, ldy, rows, n_in, n_out, packed);
 }
 
 }  // namespace dense_detail
@@ -591,6 +674,28 @@ template <class Arch, class T>
 void dense_relu(const T* x, std::size_t ldx, const T* w, std::size_t ldw, const T* b, T* y, std::size_t ldy,
                 std::size_t rows, std::size_t n_in, std::size_t n_out) {
   dense_detail::dense<Arch, T, true>(x, ldx, w, ldw, b, y, ldy, rows, n_in, n_out);
+}
+
+template <class Arch, class T>
+std::size_t dense_packed_size(std::size_t n_in, std::size_t n_out) {
+  return dense_detail::packed_size<Arch, T>(n_in, n_out);
+}
+
+template <class Arch, class T>
+void dense_pack(const T* w, std::size_t ldw, const T* b, std::size_t n_in, std::size_t n_out, T* packed) {
+  dense_detail::pack<Arch>(w, ldw, b, n_in, n_out, packed);
+}
+
+template <class Arch, class T>
+void dense_packed_forward(const T* x, std::size_t ldx, const T* packed, T* y, std::size_t ldy, std::size_t rows,
+                          std::size_t n_in, std::size_t n_out) {
+  dense_detail::dense_packed<Arch, T, false>(x, ldx, packed, y, ldy, rows, n_in, n_out);
+}
+
+template <class Arch, class T>
+void dense_packed_relu(const T* x, std::size_t ldx, const T* packed, T* y, std::size_t ldy, std::size_t rows,
+                       std::size_t n_in, std::size_t n_out) {
+  dense_detail::dense_packed<Arch, T, true>(x, ldx, packed, y, ldy, rows, n_in, n_out);
 }
 
 }  // namespace nnsimd::kernels

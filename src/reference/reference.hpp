@@ -40,6 +40,31 @@ void dense_relu(const T* x, std::size_t ldx, const T* w, std::size_t ldw, const 
     for (std::size_t j = 0; j < n_out; ++j) y[i * ldy + j] = relu_one<Flavor>(y[i * ldy + j]);
 }
 
+// The reference's packed layer is w (n_in x n_out, contiguous) followed by b: the same loops on a copy.
+template <class Flavor, class T>
+std::size_t dense_packed_size(std::size_t n_in, std::size_t n_out) {
+  return n_in * n_out + n_out;
+}
+
+template <class Flavor, class T>
+void dense_pack(const T* w, std::size_t ldw, const T* b, std::size_t n_in, std::size_t n_out, T* packed) {
+  for (std::size_t k = 0; k < n_in; ++k)
+    for (std::size_t j = 0; j < n_out; ++j) packed[k * n_out + j] = w[k * ldw + j];
+  for (std::size_t j = 0; j < n_out; ++j) packed[n_in * n_out + j] = b[j];
+}
+
+template <class Flavor, class T>
+void dense_packed_forward(const T* x, std::size_t ldx, const T* packed, T* y, std::size_t ldy, std::size_t rows,
+                          std::size_t n_in, std::size_t n_out) {
+  dense_forward<Flavor, T>(x, ldx, packed, n_out, packed + n_in * n_out, y, ldy, rows, n_in, n_out);
+}
+
+template <class Flavor, class T>
+void dense_packed_relu(const T* x, std::size_t ldx, const T* packed, T* y, std::size_t ldy, std::size_t rows,
+                       std::size_t n_in, std::size_t n_out) {
+  dense_relu<Flavor, T>(x, ldx, packed, n_out, packed + n_in * n_out, y, ldy, rows, n_in, n_out);
+}
+
 template <class Flavor, class T>
 void relu(const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t rows, std::size_t cols) {
   for (std::size_t i = 0; i < rows; ++i)
