@@ -37,6 +37,33 @@ TEST_P(Relu, InPlaceContiguous) {
   });
 }
 
+// Contiguous spans run forward or backward depending on where y lies from x modulo 4 KiB (elementwise.hpp,
+// run_backward): every placement of y within a page of x, in both directions' ranges and at their
+// boundaries, gives the exact result and writes nothing outside y.
+TEST_P(Relu, EveryPlacementOfYModulo4KiB) {
+  with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
+    constexpr std::size_t kPage = 4096 / sizeof(T), kGap = 4096;  // elements: whole pages, past the longest x
+    for (std::size_t shift : {std::size_t{1}, std::size_t{16}, kPage / 2 - 1, kPage / 2, kPage / 2 + 1, kPage - 1, kPage})
+      for (std::size_t n : {std::size_t{15}, std::size_t{64}, std::size_t{1000}, std::size_t{2053}}) {
+        std::vector<T> buf(kGap + kPage + n + 64, T(7));
+        T* x = buf.data();
+        T* y = buf.data() + kGap + shift;  // y - x = shift elements modulo 4 KiB
+        std::mt19937 g(static_cast<std::uint32_t>(shift * 10000 + n));
+        std::uniform_real_distribution<T> d(T(-1), T(1));
+        for (std::size_t i = 0; i < n; ++i) x[i] = d(g);
+        x[0] = std::numeric_limits<T>::quiet_NaN();
+        x[n - 1] = T(-0.0);
+        t.relu(x, n, y, n, 1, n);
+        for (std::size_t i = 0; i < n; ++i)
+          ASSERT_TRUE(same_value(y[i], static_cast<T>(numerics::relu(x[i])))) << "shift " << shift << " n " << n << " at " << i;
+        ASSERT_TRUE(std::signbit(y[n - 1])) << "relu(-0) is -0";
+        for (std::size_t i = n; i < kGap; ++i) ASSERT_EQ(x[i], T(7)) << "shift " << shift << " n " << n;
+        for (T* p = x + kGap; p < y; ++p) ASSERT_EQ(*p, T(7)) << "before y, shift " << shift << " n " << n;
+        for (T* p = y + n; p < buf.data() + buf.size(); ++p) ASSERT_EQ(*p, T(7)) << "after y, shift " << shift << " n " << n;
+      }
+  });
+}
+
 // Above the last-level cache the map streams its stores (elementwise.hpp): a head vector up to the first
 // aligned y, the streamed body, an ordinary tail. Checked on a y offset by one element (a head of L - 1),
 // in place, and across the threads' blocks, with NaN, -0 and -inf planted in head, body and tail.
