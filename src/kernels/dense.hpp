@@ -22,7 +22,6 @@
 #include <cstdint>
 #include <memory>
 #include <new>
-#include <numeric>
 #include <type_traits>
 #include <utility>
 
@@ -60,6 +59,16 @@ constexpr std::size_t min_of(std::size_t a, std::size_t b) {
 template <class Arch>
 constexpr std::size_t ceil_div(std::size_t a, std::size_t b) {
   return (a + b - 1) / b;
+}
+// Not std::gcd: a library template not inlined (-Og) would be one weak symbol shared by every ISA's
+// object, compiled with one of their flags (tests/check_isa_symbols.cmake).
+template <class Arch>
+constexpr std::size_t gcd_of(std::size_t a, std::size_t b) {
+  while (b) {
+    const std::size_t t = a % b;
+    a = b, b = t;
+  }
+  return a;
 }
 
 // ---- per-thread scratch -------------------------------------------------------------------------------
@@ -429,7 +438,7 @@ struct skinny_plan {
   // vectors, or the tables would not fit. A function of the shape alone.
   static bool fits(std::size_t nin, std::size_t nout) {
     if (nout >= L || nin == 0) return false;
-    const std::size_t nvec = nout / std::gcd(L, nout);
+    const std::size_t nvec = nout / gcd_of<Arch>(L, nout);
     if (nvec * nin > kMaxTab) return false;
     for (std::size_t v = 0; v < nvec; ++v)
       if (span(v, nin, nout) > 2 * L) return false;
@@ -438,7 +447,7 @@ struct skinny_plan {
 
   bool init(const T* w, std::size_t ldw, const T* b, std::size_t nin, std::size_t nout) {
     if (!fits(nin, nout)) return false;
-    const std::size_t g = std::gcd(L, nout);
+    const std::size_t g = gcd_of<Arch>(L, nout);
     n_in = nin, n_out = nout, P = L / g, nv = nout / g;
     two = false;
     for (std::size_t v = 0; v < nv; ++v) {
