@@ -148,6 +148,12 @@ struct blocking {
         kstep(ceil_div<Arch>(n_in, nkb)),
         NC(tl::nc_block(kstep)),
         npad(ceil_div<Arch>(n_out, tl::NL) * tl::NL) {}
+  std::size_t k0(std::size_t kb) const { return kb * kstep; }
+  // k steps of block kb (0 for the one empty block of n_in = 0).
+  std::size_t kc(std::size_t kb, std::size_t n_in) const {
+    const std::size_t k = k0(kb);
+    return k < n_in ? min_of<Arch>(kstep, n_in - k) : 0;
+  }
   std::size_t panels_at(std::size_t k0, std::size_t kc, std::size_t j0) const { return k0 * npad + kc * j0; }
   std::size_t bias_at(std::size_t n_in) const { return n_in * npad; }
   std::size_t packed_size(std::size_t n_in) const { return (n_in + 1) * npad; }
@@ -234,13 +240,22 @@ struct tile_table {
   static constexpr auto fns = make(std::make_index_sequence<tl::MR * tl::NV>{});
 };
 
+// dst[0, width) = src[0, n) then zeros (n <= width, width a multiple of L; dst vector-aligned).
+template <class Arch, class T>
+inline void copy_padded(const T* src, std::size_t n, T* dst, std::size_t width) {
+  using V = xsimd::batch<T, Arch>;
+  constexpr std::size_t L = V::size;
+  std::size_t c = 0;
+  for (; c + L <= n; c += L) V::load_unaligned(src + c).store_aligned(dst + c);
+  if (c < n) load_first<Arch>(src + c, n - c).store_aligned(dst + c), c += L;
+  for (; c < width; c += L) V(T(0)).store_aligned(dst + c);
+}
+
 // Copies w[0..kc) x [0..nc) into panels of NL columns: panel p holds kc rows of NL elements, contiguous,
 // columns past nc zero (a partial panel computes zeros in lanes that are never stored).
 template <class Arch, class T>
 void pack_panels(const T* w, std::size_t ldw, std::size_t kc, std::size_t nc, std::size_t p0, T* buf) {
-  using V = xsimd::batch<T, Arch>;
-  using tl = tiling<Arch, T>;
-  constexpr std::size_t L = V::size, NL = tl::NL;
+  constexpr std::size_t NL = tiling<Arch, T>::NL;
   const std::size_t np = ceil_div<Arch>(nc, NL);
   for (std::size_t p = p0; p < np; ++p) {
     const std::size_t c0 = p * NL, cols = min_of<Arch>(NL, nc - c0);
@@ -252,10 +267,7 @@ void pack_panels(const T* w, std::size_t ldw, std::size_t kc, std::size_t nc, st
       // (three interleaved runs), equal elsewhere; 32 rows ahead gained nothing.
       if (k + 8 < kc)
         for (std::size_t c = 0; c < cols + 64 / sizeof(T); c += 64 / sizeof(T)) __builtin_prefetch(src + 8 * ldw + c, 0, 3);
-      std::size_t c = 0;
-      for (; c + L <= cols; c += L) V::load_unaligned(src + c).store_aligned(dst + c);
-      if (c < cols) load_first<Arch>(src + c, cols - c).store_aligned(dst + c), c += L;
-      for (; c < NL; c += L) V(T(0)).store_aligned(dst + c);
+      copy_padded<Arch>(src, cols, dst, NL);
     }
   }
 }
@@ -278,7 +290,7 @@ void dense_general(const T* x, std::size_t ldx, const T* w, std::size_t ldw, con
   detail::parallel_rows<Arch>(rows, (18 * n_in * n_out + 60 * (n_in + n_out)) * (sizeof(T) / 4), MR, [&](std::size_t r0, std::size_t r1) {
     T* buf = prepacked ? nullptr : scratch<Arch, T>(kstep * ceil_div<Arch>(nc_max, NL) * NL);
     for (std::size_t kb = 0; kb < nkb; ++kb) {
-      const std::size_t k0 = kb * kstep, kc = k0 < n_in ? min_of<Arch>(kstep, n_in - k0) : 0;
+      const std::size_t k0 = bl.k0(kb), kc = bl.kc(kb, n_in);
       for (std::size_t j0 = 0; j0 < n_out; j0 += NC) {
         const std::size_t nc = min_of<Arch>(NC, n_out - j0), np = ceil_div<Arch>(nc, NL);
         const T* wblk = prepacked ? nullptr : w + k0 * ldw + j0;
@@ -316,19 +328,13 @@ void dense_general(const T* x, std::size_t ldx, const T* w, std::size_t ldw, con
 // W and b copied once into the panels dense_general reads (see blocking): the per-call copy is gone.
 template <class Arch, class T>
 void pack_general(const T* w, std::size_t ldw, const T* b, std::size_t n_in, std::size_t n_out, T* packed) {
-  using V = xsimd::batch<T, Arch>;
-  constexpr std::size_t L = V::size;
   const blocking<Arch, T> bl(n_in, n_out);
   for (std::size_t kb = 0; kb < bl.nkb; ++kb) {
-    const std::size_t k0 = kb * bl.kstep, kc = k0 < n_in ? min_of<Arch>(bl.kstep, n_in - k0) : 0;
+    const std::size_t k0 = bl.k0(kb), kc = bl.kc(kb, n_in);
     for (std::size_t j0 = 0; j0 < n_out; j0 += bl.NC)
       pack_panels<Arch>(w + k0 * ldw + j0, ldw, kc, min_of<Arch>(bl.NC, n_out - j0), 0, packed + bl.panels_at(k0, kc, j0));
   }
-  T* bp = packed + bl.bias_at(n_in);
-  std::size_t j = 0;
-  for (; j + L <= n_out; j += L) V::load_unaligned(b + j).store_aligned(bp + j);
-  if (j < n_out) load_first<Arch>(b + j, n_out - j).store_aligned(bp + j), j += L;
-  for (; j < bl.npad; j += L) V(T(0)).store_aligned(bp + j);
+  copy_padded<Arch>(b, n_out, packed + bl.bias_at(n_in), bl.npad);
 }
 
 // ---- skinny path --------------------------------------------------------------------------------------
@@ -445,8 +451,8 @@ struct skinny_plan {
     return true;
   }
 
-  bool init(const T* w, std::size_t ldw, const T* b, std::size_t nin, std::size_t nout) {
-    if (!fits(nin, nout)) return false;
+  // Requires fits(nin, nout): every caller has checked it to choose this path.
+  void init(const T* w, std::size_t ldw, const T* b, std::size_t nin, std::size_t nout) {
     const std::size_t g = gcd_of<Arch>(L, nout);
     n_in = nin, n_out = nout, P = L / g, nv = nout / g;
     two = false;
@@ -484,7 +490,7 @@ struct skinny_plan {
           }
         }
       }
-      return true;
+      return;
 #endif
     }
     // Lane by lane, with the row and column of output f = v L + l counted up rather than divided out
@@ -500,7 +506,6 @@ struct skinny_plan {
         }
         if (++j == n_out) j = 0, ++ro;
       }
-    return true;
   }
 
   // Vector v of `groups` consecutive groups: x holds their rows (n_in contiguous elements each, readable
