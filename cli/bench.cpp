@@ -67,14 +67,16 @@ bool strip_executable_path(const fs::path& json) {
     auto& ctx = j.at("context");
     if (ctx.contains("executable")) ctx["executable"] = fs::path(ctx["executable"].get<std::string>()).filename().string();
     const fs::path tmp = fs::path(json.string() + ".tmp");
+    bool written;
     {
       std::ofstream out(tmp);
       out << j.dump(2) << '\n';
-      if (!out) return false;
+      written = static_cast<bool>(out);
     }
     std::error_code ec;
-    fs::rename(tmp, json, ec);
-    return !ec;
+    if (written) fs::rename(tmp, json, ec);
+    if (!written || ec) fs::remove(tmp, ec);  // the original stays as it was
+    return written && !ec;
   } catch (const std::exception&) {
     return false;
   }

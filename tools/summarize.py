@@ -44,8 +44,8 @@ import re
 import statistics
 import sys
 
-KERNELS = ["dense_forward", "dense_relu", "dense_packed_forward", "dense_packed_relu", "relu", "clip", "softmax", "cce_sparse", "cce_onehot",
-           "softmax_cce_sparse", "argmax", "accuracy_count"]
+KERNELS = ["dense_forward", "dense_relu", "dense_packed_forward", "dense_packed_relu", "relu", "clip", "softmax",
+           "cce_sparse", "cce_onehot", "softmax_cce_sparse", "argmax", "accuracy_count"]
 ISAS = ["sse2", "avx2", "avx512", "neon64"]
 COPY_LIKE = {"relu", "clip", "softmax"}  # write as many bytes as they read: held to copy bandwidth
 LEVELS = ["L1", "L2", "L3", "DRAM"]
