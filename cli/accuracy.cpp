@@ -430,7 +430,8 @@ int accuracy_cmd(const accuracy_options& o) {
 }  // namespace
 
 void add_accuracy(CLI::App& app, int& status) {
-  auto* o = new accuracy_options;
+  static accuracy_options options;  // lives as long as the process: CLI11 keeps pointers into it
+  auto* o = &options;
   auto* cmd = app.add_subcommand("accuracy", "Max/mean ULP and relative error of every kernel x dtype x ISA vs a long-double oracle");
   cmd->add_option("--out", o->out, "JSON report (default: results/<machine-id>/accuracy.json)");
   cmd->add_option("--baseline", o->baseline, "An earlier report: flag every kernel whose max ULP error grew");

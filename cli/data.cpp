@@ -49,7 +49,8 @@ int write_data(const data_options& o) {
 }  // namespace
 
 void add_data(CLI::App& app, int& status) {
-  auto* o = new data_options;
+  static data_options options;  // lives as long as the process: CLI11 keeps pointers into it
+  auto* o = &options;
   auto* cmd = app.add_subcommand("data", "Write the book's spiral data and initial weights as .npy files");
   cmd->add_option("--samples", o->samples, "Samples per class")->capture_default_str();
   cmd->add_option("--classes", o->classes, "Classes")->capture_default_str();

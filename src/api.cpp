@@ -26,6 +26,12 @@ void check_view(const char* fn, const char* name, const matrix_view<T>& v) {
   if (v.ld < v.cols)
     fail(fn, shape(name, v.rows, v.cols) + " has row stride " + std::to_string(v.ld) + " < cols");
   if (v.data == nullptr && v.rows != 0 && v.cols != 0) fail(fn, shape(name, v.rows, v.cols) + " has a null data pointer");
+  // (rows - 1) * ld + cols elements must fit in the address space: a larger view cannot describe real
+  // memory and comes from a size that wrapped around (rows * cols computed without an overflow check).
+  const std::size_t max_elems = static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max()) / sizeof(T);
+  if (v.rows != 0 && v.cols != 0 && (v.cols > max_elems || v.rows - 1 > (max_elems - v.cols) / v.ld))
+    fail(fn, shape(name, v.rows, v.cols) + " with row stride " + std::to_string(v.ld) +
+                 " spans more memory than an address space holds");
 }
 
 template <class T>
@@ -114,6 +120,7 @@ template <class T>
 void dense_forward(const_matrix_view<T> x, const_matrix_view<T> w, std::span<const T> b, matrix_view<T> y) {
   const detail::fp_scope fp;
   check_dense("dense_forward", x, w, b, y);
+  if (y.size() == 0) return;  // rows of nothing: the reference would still walk every row
   detail::active_table<T>().dense_forward(x.data, x.ld, w.data, w.ld, b.data(), y.data, y.ld, x.rows, x.cols, w.cols);
 }
 
@@ -121,6 +128,7 @@ template <class T>
 void dense_relu(const_matrix_view<T> x, const_matrix_view<T> w, std::span<const T> b, matrix_view<T> y) {
   const detail::fp_scope fp;
   check_dense("dense_relu", x, w, b, y);
+  if (y.size() == 0) return;
   detail::active_table<T>().dense_relu(x.data, x.ld, w.data, w.ld, b.data(), y.data, y.ld, x.rows, x.cols, w.cols);
 }
 
@@ -170,15 +178,17 @@ const detail::kernel_table<T>& check_packed(const char* fn, const_matrix_view<T>
 template <class T>
 void dense_forward(const_matrix_view<T> x, const packed_dense<T>& layer, matrix_view<T> y) {
   const detail::fp_scope fp;
-  check_packed("dense_forward", x, layer, y)
-      .dense_packed_forward(x.data, x.ld, layer.data(), y.data, y.ld, x.rows, x.cols, layer.n_neurons());
+  const auto& table = check_packed("dense_forward", x, layer, y);
+  if (y.size() == 0) return;
+  table.dense_packed_forward(x.data, x.ld, layer.data(), y.data, y.ld, x.rows, x.cols, layer.n_neurons());
 }
 
 template <class T>
 void dense_relu(const_matrix_view<T> x, const packed_dense<T>& layer, matrix_view<T> y) {
   const detail::fp_scope fp;
-  check_packed("dense_relu", x, layer, y)
-      .dense_packed_relu(x.data, x.ld, layer.data(), y.data, y.ld, x.rows, x.cols, layer.n_neurons());
+  const auto& table = check_packed("dense_relu", x, layer, y);
+  if (y.size() == 0) return;
+  table.dense_packed_relu(x.data, x.ld, layer.data(), y.data, y.ld, x.rows, x.cols, layer.n_neurons());
 }
 
 template <class T>
@@ -188,6 +198,7 @@ void relu(const_matrix_view<T> x, matrix_view<T> y) {
   check_view("relu", "y", y);
   check_same_shape("relu", "x", x, "y", y);
   check_inplace_or_disjoint("relu", x, y);
+  if (x.size() == 0) return;
   detail::active_table<T>().relu(x.data, x.ld, y.data, y.ld, x.rows, x.cols);
 }
 
@@ -210,6 +221,7 @@ void clip(const_matrix_view<T> x, matrix_view<T> y, T lo, T hi) {
   check_same_shape("clip", "x", x, "y", y);
   check_inplace_or_disjoint("clip", x, y);
   if (!(lo <= hi)) fail("clip", "lo = " + std::to_string(lo) + " must be <= hi = " + std::to_string(hi));
+  if (x.size() == 0) return;
   detail::active_table<T>().clip(x.data, x.ld, y.data, y.ld, x.rows, x.cols, lo, hi);
 }
 

@@ -362,6 +362,31 @@ TYPED_TEST(Api, PackedLayerFollowsTheIsaItWasPackedFor) {
   EXPECT_TRUE(throws_naming([&] { dense_relu<T>(x.cview(), scalar, y.view()); }, {"dense_relu", "packed for scalar"}));
 }
 
+// Views of 2^60 rows and no columns (or no outputs) are valid and empty: every ISA returns at once. The
+// scalar reference walked every row of them (found by fuzz/fuzz_run: a clip that never ended); a view
+// whose extent wraps around the address space is refused (the heap overflow of `nnsimd run` on
+// x (2^63 + 1, 0) and w (0, 2) wrote into an output sized with a wrapped rows x cols).
+TYPED_TEST(Api, HugeEmptyViewsReturnAndWrappedExtentsThrow) {
+  using T = TypeParam;
+  const std::size_t many = std::size_t(1) << 60;
+  T one[2] = {T(1), T(2)};
+  const std::vector<T> b(2, T(0));
+  for (isa i : runnable_isas()) {
+    set_isa_cap(i);
+    const_matrix_view<T> x0(nullptr, many, 0);
+    matrix_view<T> y0(nullptr, many, 0);
+    EXPECT_NO_THROW(relu<T>(x0, y0)) << to_string(i);
+    EXPECT_NO_THROW(clip<T>(x0, y0, T(0), T(1))) << to_string(i);
+    EXPECT_NO_THROW(dense_forward<T>(x0, const_matrix_view<T>(nullptr, 0, 0), std::span<const T>(), y0)) << to_string(i);
+    // The same rows with two outputs per row: y's extent wraps; the check names it before any write.
+    EXPECT_TRUE(throws_naming([&] {
+      dense_relu<T>(const_matrix_view<T>(nullptr, (std::size_t(1) << 63) + 1, 0), const_matrix_view<T>(nullptr, 0, 2), b,
+                    matrix_view<T>(one, (std::size_t(1) << 63) + 1, 2));
+    }, {"dense_relu", "y", "spans more memory"})) << to_string(i);
+  }
+  reset_isa_cap();
+}
+
 TEST(ApiThreads, NegativeThreadCountThrows) {
   EXPECT_TRUE(throws_naming([] { set_num_threads(-1); }, {"set_num_threads", "-1"}));
   EXPECT_NO_THROW(set_num_threads(0));

@@ -45,7 +45,10 @@ bool cpu_can_run(isa i) {
 
 std::string names(const std::vector<isa>& v) {
   std::string s;
-  for (isa i : v) s += (s.empty() ? "" : ",") + std::string(to_string(i));
+  for (isa i : v) {
+    if (!s.empty()) s += ',';
+    s += to_string(i);
+  }
   return s;
 }
 

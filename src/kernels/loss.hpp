@@ -632,7 +632,9 @@ std::size_t accuracy_count(const T* x, std::size_t ldx, const std::int32_t* labe
 template <class Arch, class T>
 double sum(const T* x, std::size_t n) {
   using D = xsimd::batch<double, Arch>;
-  constexpr std::size_t L = D::size;
+  // static: Clang 14 wants a non-static constexpr local captured when the lambda below sizes an array
+  // with it (GCC does not; a static needs no capture).
+  static constexpr std::size_t L = D::size;
   // Loads L values of T as doubles (float: the compiler emits one widening convert).
   const auto load = [x](std::size_t i) {
     if constexpr (sizeof(T) == sizeof(double)) {
