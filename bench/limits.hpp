@@ -26,11 +26,18 @@ struct limit_fns {
   // The same with non-temporal stores (x86; elsewhere ordinary stores): the copy bandwidth beyond the
   // last-level cache, where relu and clip stream their output (src/kernels/elementwise.hpp).
   void (*copy_stream)(const float* src, float* dst, std::size_t n);
-  // y = exp(x) / log(x) with xsimd, n a multiple of the vector length.
-  void (*exp_f32)(const float* x, float* y, std::size_t n);
-  void (*exp_f64)(const double* x, double* y, std::size_t n);
-  void (*log_f32)(const float* x, float* y, std::size_t n);
-  void (*log_f64)(const double* x, double* y, std::size_t n);
+  // y = exp(x) / log(x), n a multiple of the vector length, with each vector exp and log this binary has,
+  // so that the exp and log ceilings are the fastest at the accuracy the kernels need:
+  //   xsimd: xsimd::exp / xsimd::log (1.5 / 0.75 ULP in float);
+  //   own:   softmax's own exp (kernels::softmax_detail::exp_nonpos, valid for x <= 0, all softmax
+  //          needs; its bound is in src/numerics/tolerance.hpp); no own log (the losses use xsimd's);
+  //   sleef: Sleef's u10 functions (at most 1 ULP) for this ISA, where libsleef-dev was found.
+  // A missing variant is nullptr.
+  struct unary_fns {
+    void (*f32)(const float* x, float* y, std::size_t n);
+    void (*f64)(const double* x, double* y, std::size_t n);
+  };
+  unary_fns exp_xsimd, exp_own, exp_sleef, log_xsimd, log_sleef;
 };
 
 // Defined by bench/limits_<I>.cpp for every ISA in NNSIMD_ISAS.

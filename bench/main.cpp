@@ -39,6 +39,7 @@
 #include <cstring>
 #include <memory>
 #include <random>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -160,6 +161,9 @@ std::vector<impl> implementations() {
       t.f32_only = true;
       out.push_back(t);
     }
+  // A corrected peer's own process (see peer_api::corrected_env) times that peer only.
+  const char* corrected = std::getenv("NNSIMD_BENCH_CORRECTED_PEER");
+  if (corrected) out.clear();
   std::vector<const peer_api*> peers;
 #if defined(NNSIMD_BENCH_PEER_EIGEN)
   peers.push_back(&peer_eigen());
@@ -174,14 +178,21 @@ std::vector<impl> implementations() {
   peers.push_back(&peer_xnnpack());
 #endif
   for (const peer_api* p : peers) {
+    if (corrected && std::string(corrected) != p->name) continue;
     if (!peer_runnable(*p)) {
       std::fprintf(stderr, "nnsimd_bench: peer_%s skipped: built for %s, which this CPU cannot run\n", p->name,
                    p->isa);
       continue;
     }
     impl x;
-    x.name = std::string("peer_") + p->name;
+    // `nnsimd bench` reruns a peer whose detection fell back with the setting that corrects it, in a
+    // process of its own, and names that peer's rows peer_<name>_corrected (see peer_api::corrected_env).
+    x.name = std::string("peer_") + p->name + (corrected && std::string(corrected) == p->name ? "_corrected" : "");
     x.peer = p;
+    // Which code the peer runs here goes into the result file, beside its numbers.
+    benchmark::AddCustomContext("nnsimd_" + x.name + "_code", p->code());
+    if (p->corrected_env && p->corrected_env())
+      benchmark::AddCustomContext("nnsimd_" + x.name + "_fix_env", p->corrected_env());
     out.push_back(x);
   }
   return out;
@@ -333,6 +344,98 @@ std::vector<shape> shapes_of(kernel k) {
   return {};
 }
 
+// In a corrected peer's process, the user's --filter of the main run is applied here to the row's name
+// without "_corrected", so that the corrected rows are exactly the counterparts of the rows it selected.
+bool selected_as_uncorrected(const std::string& name) {
+  static const char* f = std::getenv("NNSIMD_BENCH_CORRECTED_FILTER");
+  if (!f || !*f) return true;
+  static const std::regex re(f);
+  std::string plain = name;
+  if (const auto at = plain.find("_corrected/"); at != std::string::npos) plain.erase(at, std::strlen("_corrected"));
+  return std::regex_search(plain, re);
+}
+
+const limit_fns* best_limits();
+template <class T>
+void* alloc_aligned(std::size_t n);
+
+int omp_thread_id() {
+#if defined(_OPENMP)
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
+// The bandwidth ceiling of one benchmark case, measured at the case's own working set (ws_bytes of its
+// problem: all its buffers), with the same read:write mix, right before the case's implementations run
+// (so a neighbour's drift on a shared cache hits both alike), at one thread and at `threads` when the
+// case has N-thread rows. Copy-like kernels get two ceilings, ordinary and non-temporal stores: the
+// better of the two is the ceiling, so a wrong streaming choice shows as a low fraction. Names:
+//   limit/read/<kernel>/<dtype>/<set>:<dims>[/t<N>]      limit/copy[_nt]/<kernel>/<dtype>/<set>:<dims>[/t<N>]
+// The buffers come from the same 64-byte-aligned allocator as the kernels' (alloc_aligned); the copy's
+// output starts half a page past its input modulo 4 KiB, where no 4K aliasing slows it (the kernels
+// choose their direction to avoid it too, src/kernels/elementwise.hpp). Each thread takes a contiguous
+// share, as parallel_rows does.
+template <class T>
+void register_mem_ceilings(kernel k, const shape& s, const std::string& case_name, int threads) {
+  const char* mix = mem_mix_of(k);
+  const limit_fns* best = best_limits();
+  if (!mix || !best) return;
+  using C = benchmark::Counter;
+  std::vector<std::string> kinds = {mix};
+  if (std::string_view(mix) == "copy") kinds.push_back("copy_nt");
+  std::vector<int> counts = {1};
+  if (threads > 1) counts.push_back(threads);
+  for (const std::string& kind : kinds)
+    for (int t : counts) {
+      const std::string name = "limit/" + kind + "/" + case_name + (t > 1 ? "/t" + std::to_string(t) : "");
+      if (!selected_as_uncorrected(name)) continue;
+      auto* b = benchmark::RegisterBenchmark(name.c_str(), [k, s, kind, t, best](benchmark::State& st) {
+        // 512 bytes: a whole number of the read loop's 8 vectors and, halved, of the copy loop's 4, for
+        // every ISA; at least one step per thread.
+        const double ws_exact = problem_for<T>(k, s).ws_bytes();
+        const std::size_t step = 512 * static_cast<std::size_t>(t);
+        const std::size_t ws = std::max(step, static_cast<std::size_t>(ws_exact) / step * step);
+        const std::size_t n = ws / sizeof(float);
+        const bool read = kind == "read";
+        const std::size_t gap = 512;  // floats: 2 KiB
+        std::unique_ptr<float, decltype(&std::free)> a(static_cast<float*>(alloc_aligned<float>(n + gap)), &std::free);
+        float* src = a.get();
+        float* dst = a.get() + n / 2 + gap;
+        for (std::size_t i = 0; i < n + gap; ++i) src[i] = 1.0f;
+        const auto copy = kind == "copy_nt" ? best->copy_stream : best->copy;
+        // One thread's share: [lo, lo + len) of the read buffer, or of the copy's halves.
+        auto body = [&](int id) {
+          const std::size_t total = read ? n : n / 2, share = total / static_cast<std::size_t>(t);
+          const std::size_t lo = share * static_cast<std::size_t>(id);
+          if (read)
+            benchmark::DoNotOptimize(best->read(src + lo, share));
+          else
+            copy(src + lo, dst + lo, share);
+        };
+        if (t == 1) {
+          for (auto _ : st) {
+            body(0);
+            benchmark::ClobberMemory();
+          }
+        } else {
+#pragma omp parallel num_threads(t)  // warm-up: the first parallel region starts the threads
+          body(omp_thread_id());
+          for (auto _ : st) {
+#pragma omp parallel num_threads(t)
+            body(omp_thread_id());
+            benchmark::ClobberMemory();
+          }
+        }
+        st.counters["bytes"] = C(double(ws), C::kIsIterationInvariantRate);
+        st.counters["ws_bytes"] = C(double(ws));
+        st.SetLabel("limit");
+      });
+      if (t > 1) b->UseRealTime();
+    }
+}
+
 template <class T>
 void register_kernels(const std::vector<impl>& impls) {
   for (int ki = 0; ki < static_cast<int>(std::size(kernel_names)); ++ki) {
@@ -340,6 +443,12 @@ void register_kernels(const std::vector<impl>& impls) {
     for (const shape& s : shapes_of(k)) {
       const std::string dims = dims_of(k, s);
       const double flops = is_dense(k) ? 2.0 * s.rows * s.a * s.b : 0.0;
+      int max_threads = 1;
+      for (const impl& im : impls)
+        if (!(im.f32_only && sizeof(T) != 4)) max_threads = std::max(max_threads, im.threads);
+      if (!std::getenv("NNSIMD_BENCH_CORRECTED_PEER"))
+        register_mem_ceilings<T>(k, s, std::string(kernel_names[ki]) + "/" + dtype_name<T>() + "/" + s.set + ":" + dims,
+                                 max_threads);
       for (const impl& im : impls) {
         if (im.f32_only && sizeof(T) != 4) continue;
         if (im.peer && !im.peer->supports(k, sizeof(T) == 8)) continue;
@@ -356,6 +465,7 @@ void register_kernels(const std::vector<impl>& impls) {
         if (huge && im.slow && im.narrow) continue;
         const std::string name = std::string(kernel_names[ki]) + "/" + dtype_name<T>() + "/" + im.name + "/" +
                                  s.set + ":" + dims;
+        if (!selected_as_uncorrected(name)) continue;
         const bool check_after = huge && im.slow;
         auto* b = benchmark::RegisterBenchmark(name.c_str(), [k, s, im, check_after](benchmark::State& st) {
           run_case<T>(st, k, s, im, check_after);
@@ -396,6 +506,14 @@ const limit_fns* limits_of(isa i) {
   }
 }
 
+// The widest runnable ISA's limit loops: the ceilings are what this machine can do.
+const limit_fns* best_limits() {
+  const limit_fns* best = nullptr;
+  for (isa i : runnable_isas())
+    if (const limit_fns* f = limits_of(i)) best = f;
+  return best;
+}
+
 void register_limits() {
   using C = benchmark::Counter;
   const machine_info& m = describe_machine();
@@ -423,36 +541,46 @@ void register_limits() {
         st.counters["flops"] = C(flops, C::kIsIterationInvariantRate);
         st.SetLabel("limit");
       });
-      // exp / log throughput over an L1-resident buffer: 1024 elements in and out (16 KiB of double).
+      // exp / log throughput over an L1-resident buffer: 1024 elements in and out (16 KiB of double),
+      // with every vector exp and log the binary has (limits.hpp): limit/<exp|log>/<dtype>/<isa>/<impl>.
+      // The ceiling of a kernel is the fastest of them. Inputs: exp over [-10, 0], the range softmax
+      // feeds it (x - max; softmax's own exp takes no positive x); log over [1e-7, 1], the clipped
+      // probabilities of the losses. Older result files have limit/<exp|log>/<dtype>/<isa>: xsimd's.
       for (int lg = 0; lg < 2; ++lg) {
         const std::string fn = lg ? "log" : "exp";
-        benchmark::RegisterBenchmark(("limit/" + fn + "/" + dt + "/" + in).c_str(), [f, dbl, lg](benchmark::State& st) {
-          constexpr std::size_t n = 1024;
-          std::mt19937 rng(42);
-          // exp over [-10, 10] and log over [0.01, 100]: the ranges the kernels feed them, normal results.
-          std::uniform_real_distribution<double> u(lg ? 0.01 : -10.0, lg ? 100.0 : 10.0);
-          if (dbl) {
-            std::unique_ptr<double, decltype(&std::free)> x(static_cast<double*>(alloc_aligned<double>(n)), &std::free),
-                y(static_cast<double*>(alloc_aligned<double>(n)), &std::free);
-            for (std::size_t e = 0; e < n; ++e) x.get()[e] = u(rng);
-            for (auto _ : st) {
-              (lg ? f->log_f64 : f->exp_f64)(x.get(), y.get(), n);
-              benchmark::DoNotOptimize(y.get());
-              benchmark::ClobberMemory();
+        const std::pair<const char*, limit_fns::unary_fns> impls[] = {
+            {"xsimd", lg ? f->log_xsimd : f->exp_xsimd}, {"own", lg ? limit_fns::unary_fns{} : f->exp_own},
+            {"sleef", lg ? f->log_sleef : f->exp_sleef}};
+        for (const auto& [impl_name, fns] : impls) {
+          if (!(dbl ? static_cast<bool>(fns.f64) : static_cast<bool>(fns.f32))) continue;
+          benchmark::RegisterBenchmark(("limit/" + fn + "/" + dt + "/" + in + "/" + impl_name).c_str(),
+                                       [fns, dbl, lg](benchmark::State& st) {
+            constexpr std::size_t n = 1024;
+            std::mt19937 rng(42);
+            std::uniform_real_distribution<double> u(lg ? 1e-7 : -10.0, lg ? 1.0 : 0.0);
+            if (dbl) {
+              std::unique_ptr<double, decltype(&std::free)> x(static_cast<double*>(alloc_aligned<double>(n)), &std::free),
+                  y(static_cast<double*>(alloc_aligned<double>(n)), &std::free);
+              for (std::size_t e = 0; e < n; ++e) x.get()[e] = u(rng);
+              for (auto _ : st) {
+                fns.f64(x.get(), y.get(), n);
+                benchmark::DoNotOptimize(y.get());
+                benchmark::ClobberMemory();
+              }
+            } else {
+              std::unique_ptr<float, decltype(&std::free)> x(static_cast<float*>(alloc_aligned<float>(n)), &std::free),
+                  y(static_cast<float*>(alloc_aligned<float>(n)), &std::free);
+              for (std::size_t e = 0; e < n; ++e) x.get()[e] = static_cast<float>(u(rng));
+              for (auto _ : st) {
+                fns.f32(x.get(), y.get(), n);
+                benchmark::DoNotOptimize(y.get());
+                benchmark::ClobberMemory();
+              }
             }
-          } else {
-            std::unique_ptr<float, decltype(&std::free)> x(static_cast<float*>(alloc_aligned<float>(n)), &std::free),
-                y(static_cast<float*>(alloc_aligned<float>(n)), &std::free);
-            for (std::size_t e = 0; e < n; ++e) x.get()[e] = static_cast<float>(u(rng));
-            for (auto _ : st) {
-              (lg ? f->log_f32 : f->exp_f32)(x.get(), y.get(), n);
-              benchmark::DoNotOptimize(y.get());
-              benchmark::ClobberMemory();
-            }
-          }
-          st.counters["elements"] = C(double(n), C::kIsIterationInvariantRate);
-          st.SetLabel("limit");
-        });
+            st.counters["elements"] = C(double(n), C::kIsIterationInvariantRate);
+            st.SetLabel("limit");
+          });
+        }
       }
     }
   }
@@ -619,7 +747,7 @@ int main(int argc, char** argv) {
 #endif
   try {
     add_context();
-    register_limits();
+    if (!std::getenv("NNSIMD_BENCH_CORRECTED_PEER")) register_limits();
     const auto impls = implementations();
     register_kernels<float>(impls);
     register_kernels<double>(impls);

@@ -55,6 +55,16 @@ struct peer_api {
   bool (*supports)(kernel k, bool f64);
   peer_op (*make_f32)(const io<float>&);
   peer_op (*make_f64)(const io<double>&);
+  // Which code the peer runs on this CPU, as the library reports it (OpenBLAS's core, oneDNN's effective
+  // ISA, Eigen's compiled SIMD sets) or, where it offers no query, inferred and marked "inferred". A
+  // peer whose own detection falls back below what the CPU runs says so with "FALLBACK". Recorded in the
+  // result file's context as nnsimd_peer_<name>_code.
+  const char* (*code)();
+  // When the peer's own detection fell back below what the CPU runs: the environment setting that makes
+  // it run its best code ("OPENBLAS_CORETYPE=SkylakeX"), read by the library when it loads, so it takes
+  // a process of its own: `nnsimd bench` reruns the peer's rows with it, named peer_<name>_corrected.
+  // nullptr when the peer runs its best code already (or has no such setting).
+  const char* (*corrected_env)();
 };
 
 const peer_api& peer_eigen();

@@ -6,6 +6,7 @@
 //   cce_sparse: gather the picked probabilities, then clip and log as one array expression
 //   cce_onehot: -log(rowwise sum(clip(P) * T)); argmax / accuracy: maxCoeff(&index) per row
 #include <Eigen/Core>
+#include <string>
 
 #include "peer.hpp"
 
@@ -122,10 +123,17 @@ peer_op make(const io<T>& a) {
   return op;
 }
 
+// Eigen vectorizes for the flags it was compiled with (the widest ISA of the build), nothing else.
+const char* code() {
+  static const std::string s = std::string("compiled SIMD: ") + Eigen::SimdInstructionSetsInUse() +
+                               " (built for nnsimd's " NNSIMD_BENCH_EIGEN_ISA " flags)";
+  return s.c_str();
+}
+
 }  // namespace
 
 const peer_api& peer_eigen() {
-  static const peer_api api{"eigen", NNSIMD_BENCH_EIGEN_ISA, &supports, &make<float>, &make<double>};
+  static const peer_api api{"eigen", NNSIMD_BENCH_EIGEN_ISA, &supports, &make<float>, &make<double>, &code, nullptr};
   return api;
 }
 

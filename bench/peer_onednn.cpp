@@ -139,10 +139,31 @@ peer_op make_f32(const io<float>& a) {
 
 peer_op make_f64(const io<double>&) { return {}; }
 
+const char* code() {
+  static const std::string s = [] {
+    const char* isa = "unknown";
+    switch (dnnl::get_effective_cpu_isa()) {
+      case dnnl::cpu_isa::sse41: isa = "sse41"; break;
+      case dnnl::cpu_isa::avx: isa = "avx"; break;
+      case dnnl::cpu_isa::avx2: isa = "avx2"; break;
+      case dnnl::cpu_isa::avx2_vnni: isa = "avx2_vnni"; break;
+      case dnnl::cpu_isa::avx512_core: isa = "avx512_core"; break;
+      case dnnl::cpu_isa::avx512_core_vnni: isa = "avx512_core_vnni"; break;
+      case dnnl::cpu_isa::avx512_core_bf16: isa = "avx512_core_bf16"; break;
+      case dnnl::cpu_isa::avx512_core_amx: isa = "avx512_core_amx"; break;
+      default: break;
+    }
+    const dnnl_version_t* v = dnnl_version();
+    return std::string("effective ISA ") + isa + " (dnnl::get_effective_cpu_isa), oneDNN " + std::to_string(v->major) +
+           "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
+  }();
+  return s.c_str();
+}
+
 }  // namespace
 
 const peer_api& peer_onednn() {
-  static const peer_api api{"onednn", "", &supports, &make_f32, &make_f64};
+  static const peer_api api{"onednn", "", &supports, &make_f32, &make_f64, &code, nullptr};
   return api;
 }
 

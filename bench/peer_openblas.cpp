@@ -4,7 +4,9 @@
 // after a multi-threaded call and would steal the second core from the benchmarks that follow.
 #include <cblas.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "peer.hpp"
 
@@ -36,10 +38,67 @@ peer_op make(const io<T>& a) {
   return op;
 }
 
+// The SIMD level of an OpenBLAS 0.3.21 core's kernels: 4 AVX-512, 3 AVX2 + FMA, 2 AVX, 1 SSE-class,
+// 0 unknown. Only the cores a DYNAMIC_ARCH x86-64 build can pick.
+int core_level(const std::string& c) {
+  for (const char* k : {"SkylakeX", "Cooperlake", "SapphireRapids"})
+    if (c == k) return 4;
+  for (const char* k : {"Haswell", "Zen", "Excavator", "Steamroller"})
+    if (c == k) return 3;
+  for (const char* k : {"Sandybridge", "Bulldozer", "Piledriver"})
+    if (c == k) return 2;
+  for (const char* k : {"Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Nano", "Barcelona", "Opteron",
+                        "Opteron_SSE3", "Bobcat", "Katmai", "Coppermine", "Northwood", "Banias"})
+    if (c == k) return 1;
+  return 0;
+}
+
+int cpu_level() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512dq"))
+    return 4;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 3;
+  if (__builtin_cpu_supports("avx")) return 2;
+  return 1;
+}
+
+// The core that runs the best kernels 0.3.21 has for a CPU of this level. The rule is by the CPU's ISA
+// level (CPUID flags), not by family and model tables, so a CPU newer than the library is still placed:
+// AVX-512 (F, BW, DQ, VL) -> SkylakeX, the AVX-512 sgemm/dgemm kernels (measured on Intel family 6 model
+// 207 with NumPy, 1024^3 sgemm, one thread: SkylakeX 120 GFLOP/s, Cooperlake 106-132, Haswell 81, the
+// Prescott fallback 32); AVX2 + FMA -> Haswell; AVX -> Sandybridge.
+const char* best_core(int level) { return level == 4 ? "SkylakeX" : level == 3 ? "Haswell" : level == 2 ? "Sandybridge" : nullptr; }
+
+// OpenBLAS reads OPENBLAS_CORETYPE once, when the library loads; its own detection otherwise. 0.3.21
+// does not know e.g. Intel family 6 model 207 (Emerald Rapids) and falls back to Prescott (SSE3).
+const char* code() {
+  static const std::string s = [] {
+    const std::string core = openblas_get_corename();
+    const char* forced = std::getenv("OPENBLAS_CORETYPE");
+    std::string r = "core " + core + (forced ? std::string(" (OPENBLAS_CORETYPE=") + forced + ")" : std::string(" (own detection)"));
+    const int have = core_level(core), can = cpu_level();
+    static const char* level[] = {"unknown", "SSE-class", "AVX", "AVX2+FMA", "AVX-512"};
+    r += std::string("; kernels ") + level[have] + ", CPU " + level[can];
+    if (have != 0 && have < can) r += "; FALLBACK below what the CPU runs";
+    return r;
+  }();
+  return s.c_str();
+}
+
+const char* corrected_env() {
+  static const std::string s = [] {
+    const int have = core_level(openblas_get_corename()), can = cpu_level();
+    const char* best = best_core(can);
+    return have != 0 && have < can && best ? std::string("OPENBLAS_CORETYPE=") + best : std::string();
+  }();
+  return s.empty() ? nullptr : s.c_str();
+}
+
 }  // namespace
 
 const peer_api& peer_openblas() {
-  static const peer_api api{"openblas", "", &supports, &make<float>, &make<double>};
+  static const peer_api api{"openblas", "", &supports, &make<float>, &make<double>, &code, &corrected_env};
   return api;
 }
 

@@ -80,10 +80,22 @@ peer_op make_f32(const io<float>& a) {
 
 peer_op make_f64(const io<double>&) { return {}; }
 
+// XNNPACK picks its microkernels from cpuinfo's flags at xnn_initialize and offers no query: inferred
+// from the same flags, as its 2022 configs do for f32 (AVX-512F, else AVX2+FMA3 (FMA3 alone for GEMM),
+// else AVX, else SSE2).
+const char* code() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return "inferred: AVX-512F microkernels (XNNPACK has no query)";
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return "inferred: AVX2/FMA3 microkernels (XNNPACK has no query)";
+  if (__builtin_cpu_supports("avx")) return "inferred: AVX microkernels (XNNPACK has no query)";
+  return "inferred: SSE2 microkernels (XNNPACK has no query)";
+}
+
 }  // namespace
 
 const peer_api& peer_xnnpack() {
-  static const peer_api api{"xnnpack", "", &supports, &make_f32, &make_f64};
+  static const peer_api api{"xnnpack", "", &supports, &make_f32, &make_f64, &code, nullptr};
   return api;
 }
 

@@ -42,6 +42,30 @@ struct buffer {
   T* get() const { return mem.get(); }
 };
 
+// Memory-bound kernels whose output is as large as their input: held to the copy bandwidth (bytes read
+// plus bytes written) at their working set; the others (a row vector or a scalar out) to the read
+// bandwidth. Dense is FMA-bound and has no memory ceiling here.
+inline const char* mem_mix_of(kernel k) {
+  switch (k) {
+    case kernel::relu:
+    case kernel::clip:
+    case kernel::softmax: return "copy";
+    case kernel::cce_sparse:
+    case kernel::cce_onehot:
+    case kernel::softmax_cce_sparse:
+    case kernel::argmax:
+    case kernel::accuracy_count:
+    case kernel::sum: return "read";
+    case kernel::dense_forward:
+    case kernel::dense_relu:
+    case kernel::dense_packed_forward:
+    case kernel::dense_packed_relu:
+    case kernel::dense_packed_size:
+    case kernel::dense_pack: return nullptr;
+  }
+  return nullptr;
+}
+
 // How each kernel is bounded: the label the results tools use to pick the roofline.
 inline const char* roof_of(kernel k) {
   switch (k) {
@@ -49,8 +73,10 @@ inline const char* roof_of(kernel k) {
     case kernel::dense_relu:
     case kernel::dense_packed_forward:
     case kernel::dense_packed_relu: return "roof=fma";
+    // exp throughput or the bandwidth at the working set, whichever binds (exp+mem); older result files
+    // say roof=exp (exp only).
     case kernel::softmax:
-    case kernel::softmax_cce_sparse: return "roof=exp";
+    case kernel::softmax_cce_sparse: return "roof=exp+mem";
     case kernel::cce_sparse:
     case kernel::cce_onehot: return "roof=mem+log";
     case kernel::relu:

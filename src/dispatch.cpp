@@ -227,7 +227,17 @@ const kernel_table<T>& active_table() {
   return kTables<T>[static_cast<int>(resolve_active())]();
 }
 
+namespace {
+// set_streaming_store_bytes's value; 0: none (the machine's).
+std::atomic<std::size_t> g_streaming_override{0};
+}  // namespace
+
+std::size_t set_streaming_store_bytes(std::size_t bytes) noexcept {
+  return g_streaming_override.exchange(bytes, std::memory_order_relaxed);
+}
+
 std::size_t streaming_store_bytes() noexcept {
+  if (const std::size_t o = g_streaming_override.load(std::memory_order_relaxed); o != 0) return o;
   // Read once (cpuinfo caches its topology; a function-local static is thread-safe). 0 = unknown: never
   // stream.
   static const std::size_t bytes = [] {

@@ -155,24 +155,52 @@ TEST_P(Clip, ZeroRowsOrColumnsWriteNothing) {
   });
 }
 
-// The streamed path above the last-level cache (see Relu.BeyondLastLevelCacheStreamed).
+// Lowers the working-set size above which the memory-bound kernels stream their stores (kernels/parallel.hpp)
+// for the scope's lifetime, so the streamed path runs on a small input on every machine.
+class streaming_threshold {
+ public:
+  explicit streaming_threshold(std::size_t bytes) : saved_(detail::set_streaming_store_bytes(bytes)) {}
+  ~streaming_threshold() { detail::set_streaming_store_bytes(saved_); }
+  streaming_threshold(const streaming_threshold&) = delete;
+  streaming_threshold& operator=(const streaming_threshold&) = delete;
+
+ private:
+  std::size_t saved_;
+};
+
+// The streamed path (see Relu.BeyondStreamingThresholdStreamed): y offset by one element, NaN and
+// infinities in head, body and tail, then in place, on n elements.
+template <class T>
+void check_streamed_clip(const detail::kernel_table<T>& t, std::size_t n) {
+  std::vector<T> x(n + 1), y(n + 2, T(7));
+  std::mt19937 g(12);
+  std::uniform_real_distribution<T> d(T(-0.5), T(1.5));
+  for (T& v : x) v = d(g);
+  for (std::size_t i : {std::size_t{1}, std::size_t{5}, n / 2, n - 1}) x[i] = std::numeric_limits<T>::quiet_NaN();
+  x[n / 3] = -std::numeric_limits<T>::infinity();
+  x[n / 3 + 1] = std::numeric_limits<T>::infinity();
+  const T lo = T(0.25), hi = T(0.75);
+  t.clip(x.data() + 1, n, y.data() + 1, n, 1, n, lo, hi);  // y + 1: misaligned for every vector width
+  ASSERT_EQ(y[0], T(7));
+  ASSERT_EQ(y[n + 1], T(7));
+  for (std::size_t i = 0; i < n; ++i)
+    ASSERT_TRUE(same_value(y[i + 1], static_cast<T>(numerics::clip(x[i + 1], lo, hi)))) << i;
+  t.clip(x.data(), n + 1, x.data(), n + 1, 1, n + 1, lo, hi);  // in place
+  for (std::size_t i = 0; i < n; ++i) ASSERT_TRUE(same_value(x[i + 1], y[i + 1])) << i;
+}
+
+// With the threshold lowered to 1 MiB, on every machine: x alone a little above it, so the in-place call
+// streams too.
+TEST_P(Clip, BeyondStreamingThresholdStreamed) {
+  const streaming_threshold lowered(std::size_t{1} << 20);
+  with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) { check_streamed_clip(t, (std::size_t{1} << 20) / sizeof(T) + 1037); });
+}
+
+// At the machine's own threshold, where it is known and at most 256 MiB: x and y together beyond it.
 TEST_P(Clip, BeyondLastLevelCacheStreamed) {
   const std::size_t llc = detail::streaming_store_bytes();
-  if (llc > (std::size_t{256} << 20)) GTEST_SKIP() << "no last-level cache size known, or above 256 MiB";
-  with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
-    const std::size_t n = llc / sizeof(T) / 2 + 1037;
-    std::vector<T> x(n + 1), y(n + 2, T(7));
-    std::mt19937 g(12);
-    std::uniform_real_distribution<T> d(T(-0.5), T(1.5));
-    for (T& v : x) v = d(g);
-    for (std::size_t i : {std::size_t{1}, std::size_t{5}, n / 2, n - 1}) x[i] = std::numeric_limits<T>::quiet_NaN();
-    const T lo = T(0.25), hi = T(0.75);
-    t.clip(x.data() + 1, n, y.data() + 1, n, 1, n, lo, hi);
-    ASSERT_EQ(y[0], T(7));
-    ASSERT_EQ(y[n + 1], T(7));
-    for (std::size_t i = 0; i < n; ++i)
-      ASSERT_TRUE(same_value(y[i + 1], static_cast<T>(numerics::clip(x[i + 1], lo, hi)))) << i;
-  });
+  if (llc > (std::size_t{256} << 20)) GTEST_SKIP() << "no last-level cache size known, or above 256 MiB (Clip.BeyondStreamingThresholdStreamed checks the path)";
+  with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) { check_streamed_clip(t, llc / sizeof(T) / 2 + 1037); });
 }
 
 NNSIMD_INSTANTIATE_ISA_SUITE(Clip);

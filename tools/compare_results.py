@@ -4,8 +4,9 @@
     compare_results.py A.json B.json [C.json ...] [--threshold 0.10] [--fail-on-regression] [--plot OUT.png]
     compare_results.py A.json [B.json] --isa-a avx2 --isa-b avx512
 
-Every later file is compared with the first (the baseline), benchmark by benchmark (names as in
-tools/summarize.py; Google Benchmark's suffixes stripped), over the benchmarks present in both:
+Every later file is compared with the first (the baseline), benchmark by benchmark (names, aliases,
+medians and ceilings as in tools/nnsimd_results.py; Google Benchmark's suffixes stripped), over the
+benchmarks present in both:
 
 - Same machine (same nnsimd_machine_id in the context): the time ratio B/A of the medians and each side's
   fraction of roofline. A ratio above 1 + threshold on one of our implementations (scalar, autovec_*,
@@ -38,14 +39,14 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import summarize as S  # noqa: E402
+import nnsimd_results as S  # noqa: E402  (loader, names, ceilings, figures, formatting)
 
 OURS = ("scalar", "autovec", "xsimd")
 GBENCH_COMPARE = os.environ.get("GBENCH_COMPARE", "/usr/share/benchmark/compare.py")  # Debian libbenchmark-tools
 
 
 def figures_by_name(res):
-    """canonical name -> figures dict of tools/summarize.py (time, x_scalar, x_autovec, roof, ...)."""
+    """canonical name -> figures dict of tools/nnsimd_results.py (time, x_scalar, x_autovec, roof, ...)."""
     out = {}
     for group in res.groups().values():
         figs, _, _ = S.figures(res, group)
@@ -299,7 +300,7 @@ def main(argv=None):
                 print("REGRESSION %s: %.2f× the time (%s -> %s), threshold %.0f%%" % (
                     name, ratio, S.fmt_time(ta), S.fmt_time(tb), 100 * args.threshold))
             all_regressions += regs
-            if any(b.reps > 1 for b in base.benches.values()) and not args.no_utest:
+            if base.has_repetitions and other.has_repetitions and not args.no_utest:
                 print("\n### Google Benchmark compare.py (U test over repetitions)\n\n```\n%s\n```\n"
                       % run_gbench_compare(paths[0], path))
             panels.append(("%s / %s" % (os.path.basename(path), os.path.basename(paths[0])), "ratio",

@@ -5,6 +5,8 @@
 #   tools/deps.sh            build, test, benchmark and plot nnsimd
 #   tools/deps.sh --peers    + the libraries the benchmarks compare against (skipped when absent)
 #   tools/deps.sh --cross    + the AArch64 cross compiler and qemu, to build and test NEON
+#   tools/deps.sh --ci       + debootstrap, for CI's fresh Debian 12 root (tools/fresh_root.sh)
+#   tools/deps.sh --fuzz     + clang and its sanitizer/libFuzzer runtimes, for tools/fuzz.sh
 #   tools/deps.sh --all      all of the above
 #   tools/deps.sh --list     print the packages that would be checked, install nothing
 #
@@ -17,12 +19,19 @@ CORE=(cmake g++ make pkg-config
       libxsimd-dev libgtest-dev libbenchmark-dev libbenchmark-tools libcpuinfo-dev libcli11-dev nlohmann-json3-dev
       python3 python3-numpy python3-scipy python3-matplotlib)
 # What a user would pick instead of nnsimd: BLAS gemm, Eigen, oneDNN, XNNPACK (+ pthreadpool's header),
-# Sleef's vector exp/log.
-PEERS=(libopenblas-dev libeigen3-dev libdnnl-dev libxnnpack-dev libpthreadpool-dev libsleef-dev)
+# Sleef's vector exp/log. Debian's oneDNN CMake package looks for OpenCL itself and fails without its
+# development files, hence the two OpenCL packages.
+PEERS=(libopenblas-dev libeigen3-dev libdnnl-dev ocl-icd-opencl-dev opencl-c-headers libxnnpack-dev libpthreadpool-dev libsleef-dev)
 # NEON: cross-compile for AArch64 and run the tests under user-mode emulation.
 CROSS=(g++-aarch64-linux-gnu qemu-user)
+# CI: a minimal Debian 12 root in which tools/fresh_root.sh runs the README's two commands.
+FRESH_ROOT=(debootstrap)
+# Fuzzing (tools/fuzz.sh, the CMake preset fuzz): clang, and libclang-rt-14-dev, which holds libFuzzer
+# (libclang_rt.fuzzer-x86_64.a, <fuzzer/FuzzedDataProvider.h>) and the ASan/UBSan runtimes; clang-14
+# only recommends it, so --no-install-recommends would leave it out.
+FUZZ=(clang libclang-rt-14-dev)
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 
 wanted=("${CORE[@]}")
 list_only=false
@@ -30,7 +39,9 @@ for arg in "$@"; do
   case "$arg" in
     --peers) wanted+=("${PEERS[@]}") ;;
     --cross) wanted+=("${CROSS[@]}") ;;
-    --all) wanted+=("${PEERS[@]}" "${CROSS[@]}") ;;
+    --ci) wanted+=("${FRESH_ROOT[@]}") ;;
+    --fuzz) wanted+=("${FUZZ[@]}") ;;
+    --all) wanted+=("${PEERS[@]}" "${CROSS[@]}" "${FRESH_ROOT[@]}" "${FUZZ[@]}") ;;
     --list) list_only=true ;;
     -h|--help) usage; exit 0 ;;
     *) echo "deps.sh: unknown option '$arg'" >&2; usage >&2; exit 2 ;;

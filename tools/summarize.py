@@ -15,301 +15,24 @@ Conventions read from the file (bench/ writes them):
          median over repetitions of the iteration runs; if the file holds aggregates only, GB's _median.
          Counters likewise (medians of the per-repetition rates).
   ratios are only ever taken between benchmarks of the same file (same process, same machine state).
+  All of this (loader, names, statistics, the ceiling models) is tools/nnsimd_results.py.
 
-Fraction of roofline (the ceiling that applies, from the label "roof=..."):
-  fma      flops/s over limit/fma of the same dtype and ISA; an <isa>_t<N> run uses limit/fma/.../t<N>
-           when measured, else N x the one-thread limit.
-  mem      bytes/s over the bandwidth of the cache level the working set (ws_bytes) fits in (L1d, L2, L3
-           sizes from the nnsimd_l1d/l2/l3[_bytes] context, else GB's caches; DRAM beyond L3). For N threads
-           the private levels (L1, L2) hold ws_bytes / N each. Rule: kernels whose output is as large as
-           their input (relu, clip, softmax) are held to the COPY bandwidth, all others (dense, the
-           losses, argmax, accuracy: they write a row vector or a scalar) to the READ bandwidth. Both
-           the kernel's `bytes` and the copy limit count bytes read plus bytes written. With N threads:
-           limit/<read|copy>/<level>/t<N> if measured, else N x the one-thread figure for L1/L2 and the
-           one-thread figure for L3/DRAM (shared; so a fraction above 1 there means the shared level
-           scales with threads).
-  exp      elements/s over limit/exp of the same dtype and ISA (one exp per element).
-  mem+log  the binding one of two ceilings: max(bytes/s over the mem ceiling above, logs/s over
-           limit/log of the same dtype and ISA), logs/s being the `logs` counter if present, else one
-           log per row (cce_sparse's elements are its rows; cce_onehot's are rows x cols).
-  The scalar reference, the peers (and any ISA whose own limit is missing from the file) are held to the
-  machine's best ISA (the highest limit measured):
-  the question for them is how far they are from what this machine can do.
+Fraction of roofline: the ceiling that applies, from the label "roof=fma|mem|exp+mem|mem+log" (older files:
+exp), under the newest model the run measured: "ws" (bandwidth measured at each case's own working set,
+roof_ws) or, for runs before it, "level" (the bandwidth of the cache level the working set fits in,
+roof_level). The rules are documented there and in results/README.md. A full run under "ws" with a kernel
+above --max-fraction (105%) of its ceiling exits 1.
 """
 import argparse
-import json
-import math
 import os
-import re
-import statistics
 import sys
 
-KERNELS = ["dense_forward", "dense_relu", "dense_packed_forward", "dense_packed_relu", "relu", "clip", "softmax",
-           "cce_sparse", "cce_onehot", "softmax_cce_sparse", "argmax", "accuracy_count"]
-ISAS = ["sse2", "avx2", "avx512", "neon64"]
-COPY_LIKE = {"relu", "clip", "softmax"}  # write as many bytes as they read: held to copy bandwidth
-LEVELS = ["L1", "L2", "L3", "DRAM"]
-UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
-GB_SUFFIX = re.compile(r"^(real_time|manual_time|process_time|(repeats|threads|iterations|min_time|"
-                       r"min_warmup_time):.*)$")
-AGGREGATES = ("mean", "median", "stddev", "cv")
-
-
-def canonical(run_name):
-    """Strips Google Benchmark's suffixes: 'relu/f32/avx2/elems:4096/real_time' -> 'relu/f32/avx2/elems:4096'."""
-    parts = run_name.split("/")
-    while len(parts) > 1 and GB_SUFFIX.match(parts[-1]):
-        parts.pop()
-    return "/".join(parts)
-
-
-class Bench:
-    """One benchmark of one file: median time and counters over its repetitions."""
-
-    def __init__(self, name, seconds, reps, counters, label, ws_bytes):
-        self.name = name
-        self.seconds = seconds  # median real time per iteration
-        self.reps = reps  # number of repetitions seen
-        self.counters = counters  # median rates
-        self.label = label or ""
-        self.ws_bytes = ws_bytes
-        p = name.split("/")
-        self.is_limit = p[0] == "limit"
-        self.kernel = self.dtype = self.impl = self.shape = None
-        self.isa, self.threads, self.kind = None, 1, None
-        if not self.is_limit and len(p) >= 4:
-            self.kernel, self.dtype, self.impl, self.shape = p[0], p[1], p[2], "/".join(p[3:])
-            self.isa, self.threads, self.kind = parse_impl(self.impl)
-
-    @property
-    def roof(self):
-        m = re.search(r"roof=([\w+]+)", self.label)
-        return m.group(1) if m else None
-
-    @property
-    def key(self):
-        """(kernel, dtype, shape): the benchmarks whose times may be compared."""
-        return (self.kernel, self.dtype, self.shape)
-
-
-def parse_impl(impl):
-    """-> (isa or None, threads, kind) with kind in scalar, autovec, xsimd, peer, other."""
-    if impl == "scalar":
-        return None, 1, "scalar"
-    if impl.startswith("autovec_"):
-        return impl[len("autovec_"):], 1, "autovec"
-    if impl.startswith("peer_"):
-        return None, 1, "peer"
-    m = re.match(r"^([a-z0-9]+?)(?:_t(\d+))?$", impl)
-    if m and m.group(1) in ISAS:
-        return m.group(1), int(m.group(2) or 1), "xsimd"
-    return None, 1, "other"
-
-
-def _seconds(entry):
-    return float(entry["real_time"]) * UNIT_SECONDS[entry.get("time_unit", "ns")]
-
-
-NOT_COUNTERS = {"name", "family_index", "per_family_instance_index", "run_name", "run_type", "repetitions",
-                "repetition_index", "threads", "iterations", "real_time", "cpu_time", "time_unit", "label",
-                "aggregate_name", "aggregate_unit", "error_occurred", "error_message", "ws_bytes"}
-
-
-class Result:
-    """One result file: context, benchmarks by canonical name, machine limits."""
-
-    def __init__(self, path):
-        self.path = path
-        with open(path) as f:
-            data = json.load(f)
-        self.context = data.get("context", {})
-        iters, aggs = {}, {}
-        for e in data.get("benchmarks", []):
-            if e.get("error_occurred"):
-                continue
-            name = canonical(e.get("run_name") or e["name"])
-            if e.get("run_type") == "aggregate":
-                aggs.setdefault(name, {})[e.get("aggregate_name")] = e
-            else:
-                iters.setdefault(name, []).append(e)
-        self.benches = {}
-        for name in list(iters) + [n for n in aggs if n not in iters]:
-            runs = iters.get(name)
-            if not runs:  # aggregates only (--benchmark_report_aggregates_only)
-                a = aggs[name]
-                runs = [a.get("median") or a.get("mean")]
-                if runs[0] is None:
-                    continue
-            counters = {}
-            for k in runs[0]:
-                if k not in NOT_COUNTERS and isinstance(runs[0][k], (int, float)):
-                    counters[k] = statistics.median(float(r[k]) for r in runs if k in r)
-            ws = runs[0].get("ws_bytes")
-            self.benches[name] = Bench(name, statistics.median(_seconds(r) for r in runs), len(runs), counters,
-                                       runs[0].get("label"), float(ws) if ws is not None else None)
-        self.limits = {}
-        for b in self.benches.values():
-            if b.is_limit:
-                rate = b.counters.get("flops") or b.counters.get("bytes") or b.counters.get("elements")
-                if rate:
-                    self.limits[tuple(b.name.split("/")[1:])] = rate
-        self.caches = self._caches()
-
-    @property
-    def machine_id(self):
-        return self.context.get("nnsimd_machine_id") or self.context.get("host_name") or "unknown"
-
-    def _caches(self):
-        c = {}
-        for lvl, key in (("L1", "nnsimd_l1d"), ("L2", "nnsimd_l2"), ("L3", "nnsimd_l3")):
-            for k in (key + "_bytes", key):  # bench/main.cpp writes nnsimd_l1d_bytes
-                try:
-                    if int(self.context.get(k, 0)) > 0:
-                        c[lvl] = int(self.context[k])
-                        break
-                except (TypeError, ValueError):
-                    pass
-        for e in self.context.get("caches", []):
-            lvl = "L%d" % e.get("level", 0)
-            if lvl not in c and e.get("type") in ("Data", "Unified") and lvl in ("L1", "L2", "L3"):
-                c[lvl] = int(e["size"])
-        return c
-
-    # --- queries -------------------------------------------------------------------------------------
-    def kernel_benches(self):
-        return [b for b in self.benches.values() if not b.is_limit and b.kernel]
-
-    def groups(self):
-        """(kernel, dtype, shape) -> {impl: Bench}, in KERNELS order then shape order of the file."""
-        g = {}
-        for b in self.kernel_benches():
-            g.setdefault(b.key, {})[b.impl] = b
-        order = {k: i for i, k in enumerate(KERNELS)}
-        return dict(sorted(g.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1])))
-
-    def best_isa_limit(self, kind, dtype):
-        vals = [v for k, v in self.limits.items() if k[0] == kind and k[1] == dtype and len(k) == 3]
-        return max(vals) if vals else None
-
-    def _compute_limit(self, kind, dtype, b):
-        """limit/<kind>/<dtype>/<isa>[/tN] for b's ISA and threads; the machine's best for scalar and peers."""
-        if b.kind in ("xsimd", "autovec") and b.isa:
-            if b.threads > 1 and (kind, dtype, b.isa, "t%d" % b.threads) in self.limits:
-                return self.limits[(kind, dtype, b.isa, "t%d" % b.threads)], "%s %s t%d" % (kind, b.isa, b.threads)
-            one = self.limits.get((kind, dtype, b.isa))
-            if one:
-                return one * b.threads, "%s %s%s" % (kind, b.isa, " x%d" % b.threads if b.threads > 1 else "")
-        best = self.best_isa_limit(kind, dtype)  # scalar, peers, or an ISA whose limit was not measured
-        return best, "%s best" % kind
-
-    def level_of(self, ws_bytes, threads=1):
-        for lvl in ("L1", "L2"):
-            if lvl in self.caches and ws_bytes / threads <= self.caches[lvl]:
-                return lvl
-        if "L3" in self.caches and ws_bytes <= self.caches["L3"]:
-            return "L3"
-        return "DRAM"
-
-    def _mem_limit(self, b):
-        if b.ws_bytes is None:
-            return None, "mem (no ws_bytes)"
-        lvl = self.level_of(b.ws_bytes, b.threads)
-        kind = "copy" if b.kernel in COPY_LIKE else "read"
-        if b.threads > 1 and (kind, lvl, "t%d" % b.threads) in self.limits:
-            return self.limits[(kind, lvl, "t%d" % b.threads)], "%s %s t%d" % (kind, lvl, b.threads)
-        one = self.limits.get((kind, lvl))
-        scale = b.threads if lvl in ("L1", "L2") else 1
-        return (one * scale if one else None), "%s %s" % (kind, lvl)
-
-    def roofline(self, b):
-        """-> (fraction or None, which ceiling)."""
-        roof, c = b.roof, b.counters
-        if roof == "fma":
-            lim, what = self._compute_limit("fma", b.dtype, b)
-            return (c["flops"] / lim if lim and "flops" in c else None), what
-        if roof == "exp":
-            lim, what = self._compute_limit("exp", b.dtype, b)
-            return (c["elements"] / lim if lim and "elements" in c else None), what
-        if roof in ("mem", "mem+log"):
-            lim, what = self._mem_limit(b)
-            frac = c["bytes"] / lim if lim and "bytes" in c else None
-            if roof == "mem+log":
-                llim, lwhat = self._compute_limit("log", b.dtype, b)
-                logs = logs_rate(b)
-                lfrac = logs / llim if llim and logs else None
-                if lfrac is not None and (frac is None or lfrac > frac):
-                    return lfrac, lwhat
-            return frac, what
-        return None, roof or "-"
-
-
-def logs_rate(b):
-    """logs per second of a mem+log kernel: the `logs` counter if the benchmark has one; cce_sparse counts
-    one element (the picked probability) per row, so elements; otherwise one log per row of a rows x cols
-    shape, i.e. elements / cols (bench/problem.hpp counts rows x cols elements)."""
-    c = b.counters
-    if "logs" in c:
-        return c["logs"]
-    if "elements" not in c:
-        return None
-    if b.kernel == "cce_sparse":
-        return c["elements"]
-    m = re.search(r"x(\d+)$", b.shape or "")
-    return c["elements"] / int(m.group(1)) if m else None
-
-
-# --- per-group figures ---------------------------------------------------------------------------------
-def impl_order(impl):
-    isa, threads, kind = parse_impl(impl)
-    rank = {"scalar": 0, "autovec": 1, "xsimd": 2, "peer": 3, "other": 4}[kind]
-    return (rank, ISAS.index(isa) if isa in ISAS else 9, threads, impl)
-
-
-def figures(res, group):
-    """For one (kernel, dtype, shape): impl -> dict(time, x_scalar, x_autovec, x_autovec_best, roof, roof_what,
-    vs_peer); plus the best peer's impl and the best autovec's impl."""
-    scalar = group.get("scalar")
-    autovec = {b.isa: b for b in group.values() if b.kind == "autovec"}
-    best_av = min(autovec.values(), key=lambda b: b.seconds) if autovec else None
-    peers = [b for b in group.values() if b.kind == "peer"]
-    best_peer = min(peers, key=lambda b: b.seconds) if peers else None
-    out = {}
-    for impl in sorted(group, key=impl_order):
-        b = group[impl]
-        frac, what = res.roofline(b)
-        av = autovec.get(b.isa) if b.kind == "xsimd" else None
-        out[impl] = {
-            "bench": b,
-            "time": b.seconds,
-            "x_scalar": scalar.seconds / b.seconds if scalar else None,
-            "x_autovec": av.seconds / b.seconds if av else None,
-            "x_autovec_best": best_av.seconds / b.seconds if best_av and b.kind != "autovec" else None,
-            "roof": frac,
-            "roof_what": what,
-            "vs_peer": best_peer.seconds / b.seconds if best_peer and b.kind == "xsimd" else None,
-        }
-    return out, best_peer, best_av
-
-
-def fmt_time(s):
-    for unit, f in (("s", 1), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
-        if s >= f or unit == "ns":
-            v = s / f
-            return ("%.3g" % v if v < 100 else "%.0f" % v) + " " + unit
-    return "-"
-
-
-def fmt_x(v):
-    return "-" if v is None else ("%.2f×" % v if v < 10 else "%.1f×" % v)
-
-
-def fmt_pct(v):
-    return "-" if v is None else "%.0f%%" % (100 * v)
-
-
-def geomean(xs):
-    xs = [x for x in xs if x]
-    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The loader, names, statistics, ceilings and formatting live in nnsimd_results; the names are re-exported
+# here for the callers that import summarize (tests/tools/test_tools.py).
+from nnsimd_results import (  # noqa: E402,F401
+    ISAS, LIMIT_UNITS, Result, canonical, figures, fmt_pct, fmt_time, fmt_x, geomean, impl_order, parse_impl)
 
 
 # --- markdown --------------------------------------------------------------------------------------------
@@ -360,6 +83,9 @@ def context_lines(res):
             ("commit", "nnsimd_git_commit"), ("ISA cap", "nnsimd_isa_cap"), ("active ISA", "nnsimd_active_isa"), ("threads", "nnsimd_threads"),
             ("mode", "nnsimd_mode"), ("date", "date"), ("host", "host_name")]
     out = ["- %s: %s" % (label, c[k]) for label, k in keys if k in c]
+    # Which code each peer ran (bench/peer.hpp: code()); a peer that fell back below the CPU says FALLBACK.
+    for peer, code in res.peer_codes().items():
+        out.append("- %s runs: %s" % (peer, code))
     if res.caches:
         out.append("- caches: " + ", ".join("%s %d KiB" % (k, v // 1024) for k, v in sorted(res.caches.items())))
     return out
@@ -368,7 +94,7 @@ def context_lines(res):
 def limits_table(res):
     lines = ["| limit | rate |", "|---|---|"]
     for k, v in sorted(res.limits.items()):
-        unit = {"fma": "GFLOP/s", "read": "GB/s", "copy": "GB/s", "exp": "G elements/s", "log": "G elements/s"}.get(k[0], "")
+        unit = LIMIT_UNITS.get(k[0], "")
         lines.append("| %s | %.1f %s |" % ("/".join(k), v / 1e9, unit))
     return lines
 
@@ -486,6 +212,9 @@ def main(argv=None):
     p.add_argument("--out", help="output folder (default: the JSON's folder)")
     p.add_argument("--headline", action="store_true", help="print the headline markdown table to stdout")
     p.add_argument("--no-plots", action="store_true")
+    p.add_argument("--max-fraction", type=float, default=1.05,
+                   help="a roofline fraction above this is a ceiling that does not fit the machine: exit 1 for a "
+                        "full run under the working-set model (reported, exit 0, otherwise); default 1.05")
     args = p.parse_args(argv)
     res = Result(args.result)
     outdir = args.out or os.path.dirname(os.path.abspath(args.result))
@@ -504,7 +233,29 @@ def main(argv=None):
     else:
         print("summarize: wrote %s (%d benchmarks, %d plots)" % (os.path.join(outdir, "summary.md"),
                                                                 len(res.kernel_benches()), len(made)))
-    return 0
+    return check_fractions(res, args.max_fraction)
+
+
+def check_fractions(res, limit):
+    """A kernel above its own ceiling means the ceiling is wrong (measured at another working set, with
+    another mix, or a slower exp than the kernel's): list them. Fatal for a full run under the working-set
+    model (its ceilings are measured at each case's own working set, in the same run); a quick run's
+    single short samples, and the cache-level model of older runs, are only reported."""
+    over = []
+    for group in res.groups().values():
+        for impl, b in group.items():
+            frac, what = res.roofline(b)
+            if frac is not None and frac > limit:
+                over.append((frac, b.name, what))
+    if not over:
+        return 0
+    fatal = res.ceiling_model == "ws" and res.context.get("nnsimd_mode") == "full"
+    print("summarize: %d benchmarks above %.0f%% of their ceiling (%s):" % (len(over), 100 * limit,
+          "a ceiling that does not fit this machine" if fatal else "reported only: not a full run under the ws model"),
+          file=sys.stderr)
+    for frac, name, what in sorted(over, reverse=True)[:40]:
+        print("  %5.0f%%  %s  (%s)" % (100 * frac, name, what), file=sys.stderr)
+    return 1 if fatal else 0
 
 
 if __name__ == "__main__":

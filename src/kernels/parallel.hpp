@@ -31,8 +31,12 @@ void fp_env_leave(unsigned saved) noexcept;
 
 // Working sets (bytes read + bytes written) above this size are written with non-temporal stores by the
 // memory-bound kernels: the last-level cache size from cpuinfo (32 MiB on the Zen 4 EPYC), or SIZE_MAX
-// when unknown. Defined in src/dispatch.cpp.
+// when unknown, unless set_streaming_store_bytes set another value. Defined in src/dispatch.cpp.
 std::size_t streaming_store_bytes() noexcept;
+// For tests: makes streaming_store_bytes() return `bytes` (0: the machine's value again), so that the
+// streamed path runs on a small working set on every machine, whatever its cache; returns the previous
+// setting (0 if none). Process-wide, atomic; a call already running may still use the old value.
+std::size_t set_streaming_store_bytes(std::size_t bytes) noexcept;
 
 // Calls body(r0, r1) on disjoint row ranges covering [0, rows). Range boundaries are multiples of
 // `grain` (a kernel's row block), so a row is computed by the same code path whatever the thread count:

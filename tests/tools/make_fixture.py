@@ -7,14 +7,19 @@ the tools read is there: limits, repetitions (some families named with GB's "/re
 not), the mean/median/stddev/cv aggregates, a family run once without repetitions, mixed time units,
 rate counters, ws_bytes, roof labels and the nnsimd_* context.
 
-    make_fixture.py OUT.json [--slow KERNEL --factor 1.5] [--machine-id ID] [--seed N]
+    make_fixture.py OUT.json [--slow KERNEL --factor 1.5] [--machine-id ID] [--seed N] [--isas sse2,avx2]
+                    [--peer-code] [--ws-ceilings] [--uarch NAME] [--flags FLAGS]
 
 --slow multiplies the times of every benchmark of KERNEL but the peers' by --factor (and divides its rates), which is
-how the regression test makes "the same run with one kernel slowed".
+how the regression test makes "the same run with one kernel slowed". --isas keeps only those ISAs (rows and
+limits; a machine without AVX-512). --peer-code adds what newer runs carry: nnsimd_peer_<name>_code context
+keys and peer_openblas_corrected rows. --ws-ceilings adds limit/<read|copy|copy_nt>/<kernel>/<dtype>/<shape> rows, one per case
+of the kernels (the placeholder model "ws" of tools/nnsimd_results.py).
 """
 import argparse
 import json
 import random
+import re
 import statistics
 
 UNIT = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3}
@@ -63,14 +68,17 @@ def context(machine_id):
 
 
 class Writer:
-    def __init__(self, rng, slow, factor):
+    def __init__(self, rng, slow, factor, isas=None):
         self.rng, self.slow, self.factor = rng, slow, factor
+        self.dropped = [i for i in ("sse2", "avx2", "avx512") if isas and i not in isas]
         self.out = []
         self.family = 0
 
     def add(self, name, seconds, counters, label=None, unit="us", reps=REPS, repeats_suffix=False,
             real_time=True, non_rate=None):
         """counters: name -> amount per iteration (turned into a rate); non_rate: copied as is."""
+        if any(i in name for i in self.dropped):
+            return
         if self.slow and name.split("/")[0] == self.slow and "/peer_" not in name:
             seconds *= self.factor
         run_name = name + ("/repeats:%d" % reps if repeats_suffix else "") + ("/real_time" if real_time else "")
@@ -113,7 +121,7 @@ class Writer:
 
 def build(args):
     rng = random.Random(args.seed)
-    w = Writer(rng, args.slow, args.factor)
+    w = Writer(rng, args.slow, args.factor, args.isas.split(",") if args.isas else None)
     # Machine limits: run once each (no repetitions), as a quick run would.
     for (dt, isa), fl in LIMITS_FMA.items():
         w.add("limit/fma/%s/%s" % (dt, isa), 1e-3, {"flops": fl * 1e-3}, unit="ms", reps=0)
@@ -134,6 +142,8 @@ def build(args):
     for dt, scale in (("f32", 1.0), ("f64", 2.0)):
         impls = {"scalar": 0.9e9, "autovec_avx2": 14e9, "autovec_avx512": 18e9, "sse2": 25e9,
                  "avx2": 95e9, "avx512": 108e9, "avx512_t2": 200e9, "peer_onednn": 114e9, "peer_openblas": 100e9}
+        if args.peer_code:
+            impls["peer_openblas_corrected"] = 112e9
         for impl, rate in impls.items():
             w.add("dense_forward/%s/%s/mnist:%dx%dx%d" % (dt, impl, rows, n_in, n_out), flops / (rate / scale),
                   {"flops": flops, "bytes": ws * scale, "elements": rows * n_out}, label="roof=fma",
@@ -167,7 +177,36 @@ def build(args):
     for impl, t in (("scalar", 1900e-6), ("autovec_avx512", 1200e-6), ("avx512", 180e-6), ("peer_eigen", 1100e-6)):
         w.add("accuracy_count/f32/%s/vocab:64x32000" % impl, t, {"bytes": 4.0 * n, "elements": n},
               label="roof=mem", non_rate={"ws_bytes": 4.0 * n})
-    return {"context": context(args.machine_id), "benchmarks": w.out}
+    ctx = context(args.machine_id)
+    if args.uarch is not None:
+        ctx["nnsimd_uarch"] = args.uarch
+    if args.flags is not None:
+        ctx["nnsimd_isa_flags"] = args.flags
+    if args.peer_code:
+        ctx["nnsimd_peer_openblas_code"] = "core Prescott (own detection: FALLBACK); kernels SSE3, CPU AVX-512"
+        ctx["nnsimd_peer_openblas_corrected_code"] = "core SkylakeX (OPENBLAS_CORETYPE); kernels AVX-512, CPU AVX-512"
+        ctx["nnsimd_peer_eigen_code"] = "Eigen 3.4, AVX-512"
+    if args.ws_ceilings:  # bench/main.cpp register_mem_ceilings: one per case, at the case's working set
+        cases, threads = {}, {}
+        for e in w.out:
+            parts = e["name"].split("/")
+            if "ws_bytes" in e and not e["name"].startswith("limit") and len(parts) >= 4:
+                cases[(parts[0], parts[1], parts[3])] = int(e["ws_bytes"])
+                m = re.search(r"_t(\d+)$", parts[2])
+                if m:
+                    threads[(parts[0], parts[1], parts[3])] = int(m.group(1))
+        for (kernel, dt, shape), ws in sorted(cases.items()):
+            if kernel.startswith("dense"):
+                continue
+            lvl = "L1" if ws <= 32768 else "L2" if ws <= 1 << 20 else "L3" if ws <= 32 << 20 else "DRAM"
+            kinds = ("copy", "copy_nt") if kernel in ("relu", "clip", "softmax") else ("read",)
+            for kind in kinds:
+                rate = (COPY if kind != "read" else READ)[lvl] * (0.9 if kind != "copy_nt" else 0.5)
+                w.add("limit/%s/%s/%s/%s" % (kind, kernel, dt, shape), 1e-4, {"bytes": rate * 1e-4}, reps=0)
+                t = threads.get((kernel, dt, shape))
+                if t:
+                    w.add("limit/%s/%s/%s/%s/t%d" % (kind, kernel, dt, shape, t), 1e-4, {"bytes": t * rate * 1e-4}, reps=0)
+    return {"context": ctx, "benchmarks": w.out}
 
 
 def main():
@@ -177,6 +216,11 @@ def main():
     p.add_argument("--factor", type=float, default=1.5)
     p.add_argument("--machine-id", default="x86_64-amd-fixture-2c")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--isas", help="comma-separated ISAs to keep (default: sse2,avx2,avx512)")
+    p.add_argument("--peer-code", action="store_true", help="newer runs' peer code keys and corrected peer rows")
+    p.add_argument("--ws-ceilings", action="store_true", help="limit rows at each kernel's own working set")
+    p.add_argument("--uarch", help="context nnsimd_uarch (\"\": unknown, so the tools look up family/model)")
+    p.add_argument("--flags", help="context nnsimd_isa_flags")
     args = p.parse_args()
     with open(args.out, "w") as f:
         json.dump(build(args), f, indent=2)

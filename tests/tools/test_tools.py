@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Tests of tools/summarize.py and tools/compare_results.py on synthetic results (make_fixture.py).
+"""Tests of tools/nnsimd_results.py, tools/summarize.py, tools/compare_results.py and tools/cross_report.py on
+synthetic results (make_fixture.py).
 
 The regression test is the one the issue asks for: two runs of "the same machine" where one kernel
 (softmax) is made 1.5x slower; compare_results.py --fail-on-regression must exit 1 naming softmax and
@@ -17,6 +18,7 @@ TOOLS = os.path.join(HERE, "..", "..", "tools")
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, TOOLS)
 import summarize as S  # noqa: E402
+import nnsimd_results as NR  # noqa: E402
 
 PY = sys.executable
 
@@ -39,6 +41,19 @@ class Tools(unittest.TestCase):
         cls.a, cls.b, cls.c = (os.path.join(d, n) for n in ("a.json", "b.json", "c.json"))
         for out, extra in ((cls.a, []), (cls.b, ["--slow", "softmax", "--factor", "1.5", "--seed", "2"]),
                            (cls.c, ["--machine-id", "aarch64-other-4c", "--slow", "dense_forward", "--seed", "3"])):
+            rc, msg = run(fx, out, *extra)
+            assert rc == 0, msg
+        # Two machines for the cross report, in a results/ tree: a newer run (peer code keys, a corrected peer,
+        # ceilings at each working set) and an old run of a machine without AVX-512 that has none of these.
+        cls.results = os.path.join(d, "results")
+        cls.new = os.path.join(cls.results, "x86_64-amd-epyc-f25m17-2c", "bench-full-20261201-120000.json")
+        cls.old = os.path.join(cls.results, "x86_64-amd-epyc-f25m1-2c", "bench-full-20261120-120000.json")
+        older = os.path.join(cls.results, "x86_64-amd-epyc-f25m17-2c", "bench-full-20261101-120000.json")
+        for out, extra in ((cls.new, ["--machine-id", "x86_64-amd-epyc-f25m17-2c", "--peer-code", "--ws-ceilings"]),
+                           (older, ["--machine-id", "x86_64-amd-epyc-f25m17-2c", "--seed", "4"]),
+                           (cls.old, ["--machine-id", "x86_64-amd-epyc-f25m1-2c", "--isas", "sse2,avx2", "--uarch", "",
+                                      "--flags", "sse2,avx,avx2,fma3", "--seed", "5"])):
+            os.makedirs(os.path.dirname(out), exist_ok=True)
             rc, msg = run(fx, out, *extra)
             assert rc == 0, msg
 
@@ -168,6 +183,164 @@ class Tools(unittest.TestCase):
         r, full = S.Result(path), S.Result(self.a)
         name = "softmax/f32/avx512/imagenet:256x1000"
         self.assertAlmostEqual(r.benches[name].seconds, full.benches[name].seconds, delta=1e-12)
+
+    # --- nnsimd_results.py: names, aliases, machine, ceiling models, compact ------------------------------
+    def test_module_names_and_peers(self):
+        n = NR.parse_name(NR.canonical("dense_forward/f32/avx512_t2/mnist:1024x784x128/repeats:3/real_time"))
+        self.assertEqual((n.kernel, n.dtype, n.impl, n.shape, n.isa, n.threads, n.kind),
+                         ("dense_forward", "f32", "avx512_t2", "mnist:1024x784x128", "avx512", 2, "xsimd"))
+        self.assertEqual(NR.parse_name("limit/fma/f32/avx512/t2").limit, ("fma", "f32", "avx512", "t2"))
+        self.assertEqual(NR.parse_peer("peer_openblas_corrected"), ("openblas", True))
+        self.assertEqual(NR.parse_peer("peer_eigen"), ("eigen", False))
+        self.assertEqual(NR.parse_impl("peer_openblas_corrected"), (None, 1, "peer"))
+        self.assertEqual(NR.split_shape("mnist:1024x784x128"), ("mnist", (1024, 784, 128)))
+        self.assertAlmostEqual(NR.geomean([2, 8, None]), 4.0)
+        r = NR.Result(self.new)
+        self.assertIn("peer_openblas_corrected", r.peers())
+        self.assertIn("FALLBACK", r.peer_codes()["peer_openblas"])
+        g = r.groups()[("dense_forward", "f32", "mnist:1024x784x128")]
+        figs, best_peer, _ = NR.figures(r, g)
+        self.assertEqual(best_peer.impl, "peer_onednn")  # 114 GFLOP/s beats the corrected OpenBLAS's 112
+        self.assertEqual(set(figs["avx512"]["vs_peers"]), {"peer_onednn", "peer_openblas", "peer_openblas_corrected"})
+
+    def test_aliases_are_applied_by_every_reader(self):
+        saved = dict(NR.NAME_ALIASES)
+        try:
+            NR.NAME_ALIASES["softmax"] = "softmax_rows"  # a kernel renamed later: old runs read as the new name
+            NR.NAME_ALIASES["relu/f32/avx2/elems:4096"] = "relu/f32/avx2/n:4096"
+            r = NR.Result(self.a)
+            self.assertIn("softmax_rows/f32/avx512/imagenet:256x1000", r.benches)
+            self.assertNotIn("softmax/f32/avx512/imagenet:256x1000", r.benches)
+            self.assertIn("relu/f32/avx2/n:4096", r.benches)
+            self.assertIs(S.canonical, NR.canonical)  # summarize and compare_results read through the module
+        finally:
+            NR.NAME_ALIASES.clear()
+            NR.NAME_ALIASES.update(saved)
+
+    def test_machine_description(self):
+        m = NR.Result(self.old).machine
+        self.assertEqual((m.family, m.model), (25, 1))
+        self.assertEqual(m.uarch, "Zen 3")  # no nnsimd_uarch in the run: from the family/model table
+        self.assertEqual(m.isas, ["sse2", "avx2"])
+        self.assertEqual(m.caches["L2"], 1 << 20)
+        self.assertEqual(m.peer_codes, {})
+        self.assertIn("family 25 model 1", m.describe())
+        self.assertEqual(NR.Result(self.new).machine.uarch, "zen4")  # the run's own word wins
+
+    def test_fraction_above_ceiling_fails_a_full_ws_run(self):
+        res = NR.Result(self.new)
+        self.assertEqual(res.ceiling_model, "ws")
+        self.assertEqual(S.check_fractions(res, 1.05), 0)  # the fixture's kernels stay under their ceilings
+        for k in list(res.limits):  # a bandwidth ceiling measured too low: relu now runs "above" it
+            if k[0] in NR.MEM_KINDS and len(k) >= 4 and k[1] == "relu":
+                res.limits[k] *= 0.5
+        res.context["nnsimd_mode"] = "full"
+        self.assertEqual(S.check_fractions(res, 1.05), 1)
+        res.context["nnsimd_mode"] = "quick"  # a quick run's single short samples are only reported
+        self.assertEqual(S.check_fractions(res, 1.05), 0)
+
+    def test_ceiling_models_never_mix(self):
+        new, old = NR.Result(self.new), NR.Result(self.old)
+        self.assertEqual(NR.pick_model([old]), "level")
+        self.assertEqual(NR.pick_model([new, old]), "ws")  # the newest model a run measured
+        relu = new.benches["relu/f32/avx512/elems:4096"]
+        frac_ws, what_ws = new.roofline(relu, "ws")
+        frac_lv, what_lv = new.roofline(relu, "level")
+        self.assertTrue(what_ws.startswith("copy at ws"), what_ws)  # ordinary stores beat the fixture's non-temporal ones
+        self.assertEqual(what_lv, "copy L1")
+        self.assertAlmostEqual(frac_ws * 0.9, frac_lv, delta=0.03)  # (timing noise of the fixture) the fixture's ws ceilings are 0.9 x level
+        # the old run under the ws model: not measured, for every kernel (no level figure slipped in)
+        for b in old.kernel_benches():
+            self.assertEqual(old.roofline(b, "ws"), (None, NR.NOT_MEASURED), b.name)
+
+    def test_compact_round_trip(self):
+        out = os.path.join(self.dir, "compact", os.path.basename(self.a))
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        rc, msg = tool("nnsimd_results.py", "compact", self.a, out)
+        self.assertEqual(rc, 0, msg)
+        self.assertIn("compact:", msg)
+        self.assertLess(os.path.getsize(out), os.path.getsize(self.a) / 3)
+        full, comp = NR.Result(self.a), NR.Result(out)
+        self.assertTrue(comp.compact)
+        self.assertEqual(list(full.benches), list(comp.benches))
+        for name, b in full.benches.items():
+            c = comp.benches[name]
+            self.assertEqual((b.seconds, b.reps, b.counters, b.label, b.ws_bytes),
+                             (c.seconds, c.reps, c.counters, c.label, c.ws_bytes), name)
+        self.assertEqual(full.limits, comp.limits)
+        # the tools' outputs are the same from either form
+        outs = []
+        for src, d in ((self.a, "sum_full"), (out, "sum_compact")):
+            rc, msg = tool("summarize.py", src, "--out", os.path.join(self.dir, d), "--no-plots")
+            self.assertEqual(rc, 0, msg)
+            with open(os.path.join(self.dir, d, "summary.md")) as f:
+                outs.append(f.read())
+        self.assertEqual(outs[0], outs[1])
+        rc, msg = tool("compare_results.py", out, self.a, "--fail-on-regression")
+        self.assertEqual(rc, 0, msg)
+        self.assertNotIn("Google Benchmark compare.py", msg)  # no repetitions in a compact file: no U test
+        reps = os.path.join(self.dir, "compact_reps.json")
+        rc, msg = tool("nnsimd_results.py", "compact", "--keep-repetitions", self.a, reps)
+        self.assertEqual(rc, 0, msg)
+        r = NR.Result(reps)
+        self.assertTrue(r.has_repetitions)
+        self.assertEqual({n: b.seconds for n, b in r.benches.items()}, {n: b.seconds for n, b in full.benches.items()})
+
+    # --- cross_report.py ----------------------------------------------------------------------------------
+    def test_cross_report_two_machines(self):
+        out = os.path.join(self.dir, "cross", "CROSS_MACHINE.md")
+        rc, msg = tool("cross_report.py", "--results", self.results, "--out", out)
+        self.assertEqual(rc, 0, msg)
+        with open(out) as f:
+            md = f.read()
+        # the latest full run of each folder, machines named usefully, both commits, peers' code lines
+        self.assertIn("bench-full-20261201-120000.json", md)
+        self.assertNotIn("bench-full-20261101-120000.json", md)
+        # machines in folder order: x86_64-amd-epyc-f25m1-2c (old, no AVX-512), then x86_64-amd-epyc-f25m17-2c
+        self.assertIn("| microarchitecture | Zen 3 | zen4 |", md)
+        self.assertIn("| family / model | family 25 model 1 | family 25 model 17 |", md)
+        self.assertIn("| commit | 0000000 | 0000000 |", md)
+        self.assertIn("| peer_openblas runs | not recorded | core Prescott (own detection: FALLBACK)", md)
+        self.assertIn("peer_openblas_corrected", md)
+        self.assertIn("Ceiling model: `ws`", md)
+        lines = md.splitlines()
+        row = [l for l in lines if l.startswith("| softmax | f32 | avx512 |")]
+        self.assertEqual(len(row), 2, md)  # the kernels table and the peers table
+        cells = [c.strip() for c in row[0].strip("|").split("|")]
+        # per metric: Zen 3, zen4; Zen 3 has no AVX-512 -> "-"
+        self.assertEqual(cells[3], "-")
+        self.assertNotEqual(cells[4], "-")
+        row = [l for l in lines if l.startswith("| relu | f32 | avx2 |")][0]
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        self.assertEqual(cells[7], NR.NOT_MEASURED)  # roof, the old run: not measured, not the level figure
+        self.assertRegex(cells[8], r"^\d+%$")  # roof, the new run: measured under the ws model
+        self.assertIn("## Machine limits side by side", md)
+        self.assertRegex(md, r"\| FMA f32 avx512 \| - \| 1\d\d GFLOP/s \|")
+        self.assertIn("read at each case's working set (points)", md)
+        self.assertIn("## Largest differences", md)
+        self.assertIn("Machine limits that differ most", md)
+        plots = os.path.join(self.dir, "cross", "cross")
+        for p in ("speedup_scalar.png", "speedup_autovec.png", "roofline.png", "vs_best_peer.png",
+                  "speedup_scalar_avx2.png", "limits.png"):
+            self.assertTrue(is_png(os.path.join(plots, p)), p)
+            self.assertIn("](cross/%s)" % p, md)
+        # a third machine folder slots in with the same command; a forced model applies to every machine
+        third = os.path.join(self.results, "aarch64-other-4c", "bench-full-20261202-000000.json")
+        os.makedirs(os.path.dirname(third))
+        try:
+            with open(self.c) as f, open(third, "w") as g:
+                g.write(f.read())
+            rc, msg = tool("cross_report.py", "--results", self.results, "--out", out, "--no-plots",
+                           "--ceiling-model", "level")
+            self.assertEqual(rc, 0, msg)
+            self.assertIn("3 machines", msg)
+            with open(out) as f:
+                md = f.read()
+            self.assertIn("aarch64-other-4c", md)
+            self.assertNotIn(NR.NOT_MEASURED + " |", md.split("## Kernels side by side")[1].split("## Standing")[0])
+        finally:
+            os.remove(third)
+            os.rmdir(os.path.dirname(third))
 
 
 def write_accuracy_fixture(path, grow=None):
