@@ -391,7 +391,8 @@ void register_mem_ceilings(kernel k, const shape& s, const std::string& case_nam
     for (int t : counts) {
       const std::string name = "limit/" + kind + "/" + case_name + (t > 1 ? "/t" + std::to_string(t) : "");
       if (!selected_as_uncorrected(name)) continue;
-      auto* b = benchmark::RegisterBenchmark(name.c_str(), [k, s, kind, t, best](benchmark::State& st) {
+      const int streams = read_streams_of(k);
+      auto* b = benchmark::RegisterBenchmark(name.c_str(), [k, s, kind, t, best, streams](benchmark::State& st) {
         // 512 bytes: a whole number of the read loop's 8 vectors and, halved, of the copy loop's 4, for
         // every ISA; at least one step per thread.
         const double ws_exact = problem_for<T>(k, s).ws_bytes();
@@ -399,7 +400,12 @@ void register_mem_ceilings(kernel k, const shape& s, const std::string& case_nam
         const std::size_t ws = std::max(step, static_cast<std::size_t>(ws_exact) / step * step);
         const std::size_t n = ws / sizeof(float);
         const bool read = kind == "read";
-        const std::size_t gap = 512;  // floats: 2 KiB
+        // The second half (the copy's output, or a second read stream) starts 3 KiB ahead of the first
+        // modulo 4 KiB, i.e. 1 KiB behind it modulo a page: never the 0-2 KiB ahead where 4K aliasing
+        // stalls a forward copy's loads behind its own stores. ws / 2 is a multiple of 256 bytes, so the
+        // gap keeps 64-byte alignment.
+        const std::size_t half_bytes = n / 2 * sizeof(float);
+        const std::size_t gap = (3072 + 4096 - half_bytes % 4096) % 4096 / sizeof(float);
         std::unique_ptr<float, decltype(&std::free)> a(static_cast<float*>(alloc_aligned<float>(n + gap)), &std::free);
         float* src = a.get();
         float* dst = a.get() + n / 2 + gap;
@@ -407,10 +413,12 @@ void register_mem_ceilings(kernel k, const shape& s, const std::string& case_nam
         const auto copy = kind == "copy_nt" ? best->copy_stream : best->copy;
         // One thread's share: [lo, lo + len) of the read buffer, or of the copy's halves.
         auto body = [&](int id) {
-          const std::size_t total = read ? n : n / 2, share = total / static_cast<std::size_t>(t);
+          const std::size_t total = read && streams == 1 ? n : n / 2, share = total / static_cast<std::size_t>(t);
           const std::size_t lo = share * static_cast<std::size_t>(id);
-          if (read)
+          if (read && streams == 1)
             benchmark::DoNotOptimize(best->read(src + lo, share));
+          else if (read)
+            benchmark::DoNotOptimize(best->read2(src + lo, dst + lo, share));
           else
             copy(src + lo, dst + lo, share);
         };

@@ -66,6 +66,10 @@ inline const char* mem_mix_of(kernel k) {
   return nullptr;
 }
 
+// The streams a memory-bound kernel reads side by side (its bandwidth ceiling reads as many): two for
+// cce_onehot (probabilities and targets), one for the others (relu, clip, softmax read x and write y).
+inline int read_streams_of(kernel k) { return k == kernel::cce_onehot ? 2 : 1; }
+
 // How each kernel is bounded: the label the results tools use to pick the roofline.
 inline const char* roof_of(kernel k) {
   switch (k) {

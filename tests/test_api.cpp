@@ -387,6 +387,26 @@ TYPED_TEST(Api, HugeEmptyViewsReturnAndWrappedExtentsThrow) {
   reset_isa_cap();
 }
 
+// No inputs (x is rows x 0, w is 0 x n_out, both empty and null): y is the bias on every row, through
+// every path (the skinny plan at 3 outputs, the general one at 300, more than one column block); no address
+// is formed from the null w (clang's UBSan flagged w + j0: fuzz/corpus/run/regress-dense-null-w-offset.bin).
+TYPED_TEST(Api, DenseWithNoInputsIsTheBias) {
+  using T = TypeParam;
+  for (isa i : runnable_isas()) {
+    set_isa_cap(i);
+    for (std::size_t n_out : {3u, 300u}) {
+      std::vector<T> b(n_out), y(5 * n_out, T(7));
+      for (std::size_t j = 0; j < n_out; ++j) b[j] = T(j % 5) - T(2);
+      dense_relu<T>(const_matrix_view<T>(nullptr, 5, 0), const_matrix_view<T>(nullptr, 0, n_out), b,
+                    matrix_view<T>(y.data(), 5, n_out));
+      for (std::size_t r = 0; r < 5; ++r)
+        for (std::size_t j = 0; j < n_out; ++j)
+          ASSERT_EQ(y[r * n_out + j], b[j] < T(0) ? T(0) : b[j]) << to_string(i) << " " << n_out << " " << r << "," << j;
+    }
+  }
+  reset_isa_cap();
+}
+
 TEST(ApiThreads, NegativeThreadCountThrows) {
   EXPECT_TRUE(throws_naming([] { set_num_threads(-1); }, {"set_num_threads", "-1"}));
   EXPECT_NO_THROW(set_num_threads(0));

@@ -293,7 +293,8 @@ void dense_general(const T* x, std::size_t ldx, const T* w, std::size_t ldw, con
       const std::size_t k0 = bl.k0(kb), kc = bl.kc(kb, n_in);
       for (std::size_t j0 = 0; j0 < n_out; j0 += NC) {
         const std::size_t nc = min_of<Arch>(NC, n_out - j0), np = ceil_div<Arch>(nc, NL);
-        const T* wblk = prepacked ? nullptr : w + k0 * ldw + j0;
+        // w is null when n_in is 0 (an empty w): no address is formed from it then (kc = 0, nothing is read).
+        const T* wblk = prepacked || !w ? nullptr : w + k0 * ldw + j0;
         // Without packing, full panels are read in place; a partial last panel is still copied, so
         // that no load reads past the end of a w row.
         const std::size_t first_packed = pack ? 0 : nc / NL;
@@ -312,7 +313,7 @@ void dense_general(const T* x, std::size_t ldx, const T* w, std::size_t ldw, con
               a.w = panels + (p - first_packed) * kc * NL;
               a.ldw = NL;
             } else {
-              a.w = wblk + c0;
+              a.w = wblk ? wblk + c0 : nullptr;
               a.ldw = ldw;
             }
             a.y = y + r * ldy + j0 + c0;
@@ -332,7 +333,8 @@ void pack_general(const T* w, std::size_t ldw, const T* b, std::size_t n_in, std
   for (std::size_t kb = 0; kb < bl.nkb; ++kb) {
     const std::size_t k0 = bl.k0(kb), kc = bl.kc(kb, n_in);
     for (std::size_t j0 = 0; j0 < n_out; j0 += bl.NC)
-      pack_panels<Arch>(w + k0 * ldw + j0, ldw, kc, min_of<Arch>(bl.NC, n_out - j0), 0, packed + bl.panels_at(k0, kc, j0));
+      pack_panels<Arch>(w ? w + k0 * ldw + j0 : nullptr, ldw, kc, min_of<Arch>(bl.NC, n_out - j0), 0,
+                        packed + bl.panels_at(k0, kc, j0));
   }
   copy_padded<Arch>(b, n_out, packed + bl.bias_at(n_in), bl.npad);
 }
