@@ -446,15 +446,18 @@ void register_mem_ceilings(kernel k, const shape& s, const std::string& case_nam
 
 template <class T>
 void register_kernels(const std::vector<impl>& impls) {
+  // The thread counts the cases of this dtype run at: their ceilings are measured at the largest. A
+  // corrected peer's process (peer_api::corrected_env) times that peer only, without ceilings.
+  int max_threads = 1;
+  for (const impl& im : impls)
+    if (!(im.f32_only && sizeof(T) != 4)) max_threads = std::max(max_threads, im.threads);
+  const bool ceilings = !std::getenv("NNSIMD_BENCH_CORRECTED_PEER");
   for (int ki = 0; ki < static_cast<int>(std::size(kernel_names)); ++ki) {
     const kernel k = static_cast<kernel>(ki);
     for (const shape& s : shapes_of(k)) {
       const std::string dims = dims_of(k, s);
       const double flops = is_dense(k) ? 2.0 * s.rows * s.a * s.b : 0.0;
-      int max_threads = 1;
-      for (const impl& im : impls)
-        if (!(im.f32_only && sizeof(T) != 4)) max_threads = std::max(max_threads, im.threads);
-      if (!std::getenv("NNSIMD_BENCH_CORRECTED_PEER"))
+      if (ceilings)
         register_mem_ceilings<T>(k, s, std::string(kernel_names[ki]) + "/" + dtype_name<T>() + "/" + s.set + ":" + dims,
                                  max_threads);
       for (const impl& im : impls) {
