@@ -1,6 +1,5 @@
 // clip: exact (two compares and two selects), NaN kept, the book's default bounds, lo == hi, infinite
 // values and bounds, in place, every length, strided and misaligned with guarded padding.
-#include "kernels/parallel.hpp"
 #include "test_util.hpp"
 
 namespace nnsimd::test {
@@ -154,19 +153,6 @@ TEST_P(Clip, ZeroRowsOrColumnsWriteNothing) {
     EXPECT_EQ(y.storage, before);
   });
 }
-
-// Lowers the working-set size above which the memory-bound kernels stream their stores (kernels/parallel.hpp)
-// for the scope's lifetime, so the streamed path runs on a small input on every machine.
-class streaming_threshold {
- public:
-  explicit streaming_threshold(std::size_t bytes) : saved_(detail::set_streaming_store_bytes(bytes)) {}
-  ~streaming_threshold() { detail::set_streaming_store_bytes(saved_); }
-  streaming_threshold(const streaming_threshold&) = delete;
-  streaming_threshold& operator=(const streaming_threshold&) = delete;
-
- private:
-  std::size_t saved_;
-};
 
 // The streamed path (see Relu.BeyondStreamingThresholdStreamed): y offset by one element, NaN and
 // infinities in head, body and tail, then in place, on n elements.

@@ -1,5 +1,4 @@
 // relu: exact (a compare and a select), NaN kept, in place, every length and stride.
-#include "kernels/parallel.hpp"
 #include "test_util.hpp"
 
 namespace nnsimd::test {
@@ -63,19 +62,6 @@ TEST_P(Relu, EveryPlacementOfYModulo4KiB) {
       }
   });
 }
-
-// Lowers the working-set size above which the memory-bound kernels stream their stores (kernels/parallel.hpp)
-// for the scope's lifetime, so the streamed path runs on a small input on every machine.
-class streaming_threshold {
- public:
-  explicit streaming_threshold(std::size_t bytes) : saved_(detail::set_streaming_store_bytes(bytes)) {}
-  ~streaming_threshold() { detail::set_streaming_store_bytes(saved_); }
-  streaming_threshold(const streaming_threshold&) = delete;
-  streaming_threshold& operator=(const streaming_threshold&) = delete;
-
- private:
-  std::size_t saved_;
-};
 
 // Above the last-level cache the map streams its stores (elementwise.hpp): a head vector up to the first
 // aligned y, the streamed body, an ordinary tail, in every block of the span. Checked on a y offset by one

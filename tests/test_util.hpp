@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/parallel.hpp"
 #include "numerics/oracle.hpp"
 #include "numerics/tolerance.hpp"
 #include "numerics/ulp.hpp"
@@ -186,6 +187,19 @@ template <class T>
                                        << " > bound " << static_cast<double>(bound) << " ("
                                        << static_cast<double>(numerics::ulp_error(computed, exact)) << " ulp)";
 }
+
+// Lowers the working-set size above which the memory-bound kernels stream their stores (kernels/parallel.hpp)
+// for the scope's lifetime, so the streamed path runs on a small input on every machine.
+class streaming_threshold {
+ public:
+  explicit streaming_threshold(std::size_t bytes) : saved_(detail::set_streaming_store_bytes(bytes)) {}
+  ~streaming_threshold() { detail::set_streaming_store_bytes(saved_); }
+  streaming_threshold(const streaming_threshold&) = delete;
+  streaming_threshold& operator=(const streaming_threshold&) = delete;
+
+ private:
+  std::size_t saved_;
+};
 
 }  // namespace nnsimd::test
 
