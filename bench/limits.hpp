@@ -35,13 +35,15 @@ struct limit_fns {
   //   xsimd: xsimd::exp / xsimd::log (1.5 / 0.75 ULP in float);
   //   own:   softmax's own exp (kernels::softmax_detail::exp_nonpos, valid for x <= 0, all softmax
   //          needs; its bound is in src/numerics/tolerance.hpp); no own log (the losses use xsimd's);
-  //   sleef: Sleef's u10 functions (at most 1 ULP) for this ISA, where libsleef-dev was found.
+  //   sleef: Sleef's u10 functions (at most 1 ULP) for this ISA, where libsleef-dev was found;
+  //   libm:  the C library's exp / log, one element at a time (correctly rounded in practice; glibc's
+  //          f64 log outruns xsimd's SSE2 vector log, and the auto-vectorized reference calls it).
   // A missing variant is nullptr.
   struct unary_fns {
     void (*f32)(const float* x, float* y, std::size_t n);
     void (*f64)(const double* x, double* y, std::size_t n);
   };
-  unary_fns exp_xsimd, exp_own, exp_sleef, log_xsimd, log_sleef;
+  unary_fns exp_xsimd, exp_own, exp_sleef, exp_libm, log_xsimd, log_sleef, log_libm;
 };
 
 // Defined by bench/limits_<I>.cpp for every ISA in NNSIMD_ISAS.

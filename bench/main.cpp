@@ -28,9 +28,9 @@
 //
 // Modes: --quick (or NNSIMD_BENCH_MODE=quick): min time 0.01 s per benchmark, no scalar/autovec
 // dense above 2^28 flops (imagenet, square: seconds per call) and the square only for the best ISA,
-// its threads and the peers; --full (NNSIMD_BENCH_MODE=full): 5 repetitions of >= 0.1 s with aggregates, except the
+// its threads and the peers; --full (NNSIMD_BENCH_MODE=full): 9 repetitions of >= 0.05 s, randomly interleaved, with aggregates, except the
 // square for scalar and the widest autovec (one call of ~50 s each; narrower autovec copies are not run
-// at that shape in any mode). Expect about 10 minutes for --full on a 2-core Zen 4. Default: Google Benchmark's own defaults. Every --benchmark_* flag
+// at that shape in any mode). Expect about 40 minutes for --full on a 2-core Zen 3. Default: Google Benchmark's own defaults. Every --benchmark_* flag
 // given on the command line wins over the mode's.
 #include <benchmark/benchmark.h>
 
@@ -49,6 +49,7 @@
 #endif
 
 #include "autovec.hpp"
+#include "kernels/parallel.hpp"
 #include "limits.hpp"
 #include "nnsimd/detail/kernel_table.hpp"
 #include "nnsimd/machine.hpp"
@@ -291,6 +292,7 @@ void run_case(benchmark::State& st, kernel k, shape s, const impl& im, bool chec
     return true;
   };
   pr.clear_outputs();
+  detail::threads_used = 0;
   if (!check_after) {
     once();
     if (!check()) return;
@@ -310,7 +312,17 @@ void run_case(benchmark::State& st, kernel k, shape s, const impl& im, bool chec
   st.counters["bytes"] = C(pr.bytes(), C::kIsIterationInvariantRate);
   st.counters["elements"] = C(pr.elements(), C::kIsIterationInvariantRate);
   st.counters["ws_bytes"] = C(pr.ws_bytes());
-  st.SetLabel(roof_of(k));
+  std::string label = roof_of(k);
+  // An N-thread row says how many threads its calls used: 1 when the call is below the parallel threshold
+  // (the same code as the one-thread row; their ratio is then the run's noise).
+  if (!im.peer && im.threads > 1) label += " threads=" + std::to_string(detail::threads_used);
+  if (op.impl && *op.impl) {  // one token: the results module reads labels as space-separated key=value
+    std::string impl = op.impl;
+    for (char& c : impl)
+      if (c == ' ' || c == '\t') c = '_';
+    label += " impl=" + impl;
+  }
+  st.SetLabel(label);
   set_num_threads(1);
 }
 
@@ -561,7 +573,7 @@ void register_limits() {
         const std::string fn = lg ? "log" : "exp";
         const std::pair<const char*, limit_fns::unary_fns> impls[] = {
             {"xsimd", lg ? f->log_xsimd : f->exp_xsimd}, {"own", lg ? limit_fns::unary_fns{} : f->exp_own},
-            {"sleef", lg ? f->log_sleef : f->exp_sleef}};
+            {"sleef", lg ? f->log_sleef : f->exp_sleef}, {"libm", lg ? f->log_libm : f->exp_libm}};
         for (const auto& [impl_name, fns] : impls) {
           if (!(dbl ? static_cast<bool>(fns.f64) : static_cast<bool>(fns.f32))) continue;
           benchmark::RegisterBenchmark(("limit/" + fn + "/" + dt + "/" + in + "/" + impl_name).c_str(),
@@ -617,6 +629,23 @@ void register_limits() {
                                    st.SetLabel("limit");
                                  })
         ->UseRealTime();
+  }
+
+  // The cost of a parallel region with all cores (an empty one, back to back: the workers spinning, as
+  // between the calls of a benchmark). The parallel threshold (default_parallel_threshold, 10 us) charges
+  // half of it, 5 us, per thread beyond the first: this shows on each machine how far that is from the
+  // measured cost.
+  if (cores > 1) {
+    benchmark::RegisterBenchmark(("limit/omp_region/t" + std::to_string(cores)).c_str(), [cores](benchmark::State& st) {
+      int sink = 0;
+      for (auto _ : st) {
+#pragma omp parallel num_threads(cores) reduction(+ : sink)
+        sink += 1;
+        benchmark::DoNotOptimize(sink);
+      }
+      st.counters["regions"] = C(1.0, C::kIsIterationInvariantRate);
+      st.SetLabel("limit");
+    })->UseRealTime();
   }
 
   // Read and copy bandwidth: working sets of half of L1, L2 and L3 (resident with room for the rest)
@@ -715,6 +744,20 @@ void add_context() {
   benchmark::AddCustomContext("nnsimd_isa_cap", cap ? std::string(to_string(*cap)) : std::string("none"));
   benchmark::AddCustomContext("nnsimd_active_isa", std::string(to_string(active_isa())));
   benchmark::AddCustomContext("nnsimd_threads", std::to_string(m.cores));
+  // The streaming-store threshold the kernels use, measured now (with all cores, as the library runs by
+  // default) rather than inside the first large benchmark.
+  set_num_threads(static_cast<int>(m.cores));
+  const streaming_policy& sp = streaming_stores();
+  set_num_threads(1);
+  benchmark::AddCustomContext("nnsimd_streaming_store_bytes", std::to_string(sp.bytes));
+  benchmark::AddCustomContext("nnsimd_streaming_store_source", sp.source);
+  std::string curve;
+  for (const streaming_sample& c : sp.curve) {  // bytes:regular seconds:streamed seconds;...
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s%zu:%.4g:%.4g", curve.empty() ? "" : ";", c.ws_bytes, c.regular_s, c.streamed_s);
+    curve += buf;
+  }
+  benchmark::AddCustomContext("nnsimd_streaming_store_curve", curve);
   benchmark::AddCustomContext("nnsimd_mode", mode_name(g_mode));
 }
 
@@ -740,13 +783,20 @@ int main(int argc, char** argv) {
       user.push_back(argv[i]);
   }
   static char quick_min_time[] = "--benchmark_min_time=0.01";
-  static char full_reps[] = "--benchmark_repetitions=5";
-  // 5 x 0.1 s per benchmark: about 900 benchmarks fit in ~10 minutes, and a median of 5 repetitions
-  // of >= 0.1 s each moves less than the shared machine's noise between runs.
-  static char full_min_time[] = "--benchmark_min_time=0.1";
+  // 9 repetitions of >= 0.05 s per benchmark (about 1000 benchmarks: 35-40 minutes on a 2-core Zen 3).
+  // The shared machine's noise is bimodal (the same loop at 195 or 280 ns from one repetition to the
+  // next): a median of 9 lands in the common mode where one of 5 often did not.
+  static char full_reps[] = "--benchmark_repetitions=9";
+  static char full_min_time[] = "--benchmark_min_time=0.05";
   static char full_aggr[] = "--benchmark_display_aggregates_only=true";
+  // The repetitions of every benchmark spread in random order over the whole run: a neighbour's burst on
+  // the shared machine then lands on one repetition of many benchmarks instead of on every repetition of
+  // a few, and the ratios taken within the run (1 thread against 2, ours against a peer, a kernel
+  // against its ceiling) compare medians taken over the same stretch of time.
+  static char full_interleave[] = "--benchmark_enable_random_interleaving=true";
   if (g_mode == mode::quick) args.push_back(quick_min_time);
-  if (g_mode == mode::full) args.push_back(full_reps), args.push_back(full_min_time), args.push_back(full_aggr);
+  if (g_mode == mode::full)
+    args.push_back(full_reps), args.push_back(full_min_time), args.push_back(full_aggr), args.push_back(full_interleave);
   args.insert(args.end(), user.begin(), user.end());
   int n = static_cast<int>(args.size());
   args.push_back(nullptr);

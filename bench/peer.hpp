@@ -47,6 +47,9 @@ struct peer_op {
   void (*destroy)(void*) = nullptr;
   void* state = nullptr;
   const char* error = nullptr;
+  // What the peer chose for this case, where it says (oneDNN's impl_info_str(): "jit:avx2", "gemm:jit");
+  // nullptr otherwise. Owned by state. Goes into the benchmark's label as impl=<...>.
+  const char* impl = nullptr;
 };
 
 struct peer_api {

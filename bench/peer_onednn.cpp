@@ -26,6 +26,7 @@ struct state {
   dnnl::primitive prim;
   std::unordered_map<int, dnnl::memory> args;
   dnnl::memory scratch;  // logsoftmax output
+  std::string impl;      // the primitive descriptor's impl_info_str()
 
   void run() {
     prim.execute(strm, args);
@@ -66,6 +67,7 @@ void setup(state& s) {
       dnnl::reorder(wuser, wpacked).execute(s.strm, wuser, wpacked);
       s.strm.wait();
       s.prim = dnnl::inner_product_forward(pd);
+      s.impl = pd.impl_info_str();
       s.args = {{DNNL_ARG_SRC, user(src, s.eng, a.x)},
                 {DNNL_ARG_WEIGHTS, wpacked},
                 {DNNL_ARG_BIAS, user(bias, s.eng, a.b)},
@@ -81,6 +83,7 @@ void setup(state& s) {
            relu ? 0.f : a.hi},
           s.eng);
       s.prim = dnnl::eltwise_forward(pd);
+      s.impl = pd.impl_info_str();
       s.args = {{DNNL_ARG_SRC, user(md, s.eng, a.x)}, {DNNL_ARG_DST, user(md, s.eng, a.y)}};
       break;
     }
@@ -88,6 +91,7 @@ void setup(state& s) {
       const dnnl::memory::desc md({M, N}, dt::f32, tag::ab);
       const dnnl::softmax_forward::primitive_desc pd({fwd, md, 1}, s.eng);
       s.prim = dnnl::softmax_forward(pd);
+      s.impl = pd.impl_info_str();
       s.args = {{DNNL_ARG_SRC, user(md, s.eng, a.x)}, {DNNL_ARG_DST, user(md, s.eng, a.y)}};
       break;
     }
@@ -95,6 +99,7 @@ void setup(state& s) {
       const dnnl::memory::desc md({M, N}, dt::f32, tag::ab);
       const dnnl::logsoftmax_forward::primitive_desc pd({fwd, md, 1}, s.eng);
       s.prim = dnnl::logsoftmax_forward(pd);
+      s.impl = pd.impl_info_str();
       s.scratch = dnnl::memory(md, s.eng);
       s.args = {{DNNL_ARG_SRC, user(md, s.eng, a.x)}, {DNNL_ARG_DST, s.scratch}};
       break;
@@ -132,6 +137,7 @@ peer_op make_f32(const io<float>& a) {
     return op;
   }
   op.state = s;
+  op.impl = s->impl.c_str();
   op.run = [](void* p) { static_cast<state*>(p)->run(); };
   op.destroy = [](void* p) { delete static_cast<state*>(p); };
   return op;

@@ -57,6 +57,17 @@ void add_info(CLI::App& app, int& status) {
 #endif
     std::printf("parallel threshold: %zu (estimated single-thread ps below which a call stays on one thread)\n",
                 parallel_threshold());
+    // Measured on first use (a fraction of a second to about 2 s): after the lines above are out.
+    std::fflush(stdout);
+    if (status == 0) {
+      const streaming_policy& sp = streaming_stores();
+      std::printf("streaming stores:  %s\n                   (%s)\n",
+                  sp.bytes == static_cast<std::size_t>(-1) ? "never" : ("working sets above " + bytes(sp.bytes)).c_str(),
+                  sp.source.c_str());
+      for (const streaming_sample& c : sp.curve)
+        std::printf("  %9s  ordinary %6.1f GB/s  streaming %6.1f GB/s\n", bytes(c.ws_bytes).c_str(),
+                    c.ws_bytes / c.regular_s / 1e9, c.ws_bytes / c.streamed_s / 1e9);
+    }
   });
 }
 

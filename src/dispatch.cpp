@@ -227,28 +227,6 @@ const kernel_table<T>& active_table() {
   return kTables<T>[static_cast<int>(resolve_active())]();
 }
 
-namespace {
-// set_streaming_store_bytes's value; 0: none (the machine's).
-std::atomic<std::size_t> g_streaming_override{0};
-}  // namespace
-
-std::size_t set_streaming_store_bytes(std::size_t bytes) noexcept {
-  return g_streaming_override.exchange(bytes, std::memory_order_relaxed);
-}
-
-std::size_t streaming_store_bytes() noexcept {
-  if (const std::size_t o = g_streaming_override.load(std::memory_order_relaxed); o != 0) return o;
-  // Read once (cpuinfo caches its topology; a function-local static is thread-safe). 0 = unknown: never
-  // stream.
-  static const std::size_t bytes = [] {
-#if defined(NNSIMD_HAVE_CPUINFO)
-    if (cpuinfo_initialize() && cpuinfo_get_l3_caches_count() > 0) return static_cast<std::size_t>(cpuinfo_get_l3_cache(0)->size);
-#endif
-    return std::size_t{0};
-  }();
-  return bytes == 0 ? static_cast<std::size_t>(-1) : bytes;
-}
-
 template const kernel_table<float>& table<float>(isa);
 template const kernel_table<double>& table<double>(isa);
 template const kernel_table<float>& active_table<float>();

@@ -93,6 +93,13 @@ machine_info detect() {
       else if (m.family == 26)
         m.uarch = "Zen 5";
     }
+    // Nor the recent Xeons (Intel's model numbers, family 6): 8Fh Sapphire Rapids, CFh Emerald Rapids,
+    // ADh Granite Rapids.
+    if (m.uarch == "unknown" && core->vendor == cpuinfo_vendor_intel && m.family == 6) {
+      if (m.model_id == 0x8f) m.uarch = "Sapphire Rapids";
+      if (m.model_id == 0xcf) m.uarch = "Emerald Rapids";
+      if (m.model_id == 0xad) m.uarch = "Granite Rapids";
+    }
     const std::pair<const char*, bool> flags[] = {
         {"sse2", cpuinfo_has_x86_sse2()},         {"sse4.2", cpuinfo_has_x86_sse4_2()},
         {"avx", cpuinfo_has_x86_avx()},           {"avx2", cpuinfo_has_x86_avx2()},

@@ -163,6 +163,18 @@ class Bench:
         return m.group(1) if m else None
 
     @property
+    def impl_info(self):
+        """What a peer said it chose for this case (label impl=..., e.g. oneDNN's 'jit:avx2'), or None."""
+        m = re.search(r"(?:^|\s)impl=(\S+)", self.label)
+        return m.group(1) if m else None
+
+    @property
+    def threads_used(self):
+        """How many threads an N-thread row's calls used (label threads=K; runs before it: None)."""
+        m = re.search(r"(?:^|\s)threads=(\d+)", self.label)
+        return int(m.group(1)) if m else None
+
+    @property
     def key(self):
         """(kernel, dtype, shape): the benchmarks whose times may be compared."""
         return (self.kernel, self.dtype, self.shape)
@@ -218,7 +230,8 @@ class Result:
         self.limits = {}
         for b in self.benches.values():
             if b.is_limit:
-                rate = b.counters.get("flops") or b.counters.get("bytes") or b.counters.get("elements")
+                rate = (b.counters.get("flops") or b.counters.get("bytes") or b.counters.get("elements")
+                        or b.counters.get("regions"))
                 if rate:
                     self.limits[tuple(b.name.split("/")[1:])] = rate
         self.caches = self._caches()
@@ -304,7 +317,7 @@ Roof = namedtuple("Roof", "fraction what rate")
 
 # The vector exp and log variants a run may have timed (bench/limits.hpp): limit/<exp|log>/<dtype>/<isa>/<impl>.
 # Runs before them have limit/<exp|log>/<dtype>/<isa> (xsimd's).
-UNARY_IMPLS = ("xsimd", "own", "sleef")
+UNARY_IMPLS = ("xsimd", "own", "sleef", "libm")
 
 
 def isa_limit(res, kind, dtype, isa):
@@ -536,7 +549,47 @@ def fmt_bytes(n):
     return "%d B" % n
 
 
-LIMIT_UNITS = {"fma": "GFLOP/s", "read": "GB/s", "copy": "GB/s", "exp": "G elements/s", "log": "G elements/s"}
+LIMIT_UNITS = {"fma": "GFLOP/s", "read": "GB/s", "copy": "GB/s", "exp": "G elements/s", "log": "G elements/s",
+               "omp_region": "us per region"}
+
+
+def fmt_limit(key, rate):
+    """A limit row's value with its unit: rates in G/s, the parallel region's cost in microseconds."""
+    if key[0] == "omp_region":
+        return "%.2f us per region" % (1e6 / rate)
+    return "%.3g %s" % (rate / 1e9, LIMIT_UNITS.get(key[0], ""))
+
+
+def streaming_policy(res):
+    """(threshold bytes or None for never, source, [(ws, regular GB/s, streamed GB/s)]) from the context of a
+    run that recorded it (nnsimd_streaming_store_*), else None."""
+    c = res.context
+    if "nnsimd_streaming_store_bytes" not in c:
+        return None
+    b = int(c["nnsimd_streaming_store_bytes"])
+    curve = []
+    for part in filter(None, str(c.get("nnsimd_streaming_store_curve", "")).split(";")):
+        ws, reg, st = part.split(":")
+        curve.append((int(ws), int(ws) / float(reg) / 1e9, int(ws) / float(st) / 1e9))
+    return (None if b >= 2 ** 63 else b), str(c.get("nnsimd_streaming_store_source", "")), curve
+
+
+Scaling = namedtuple("Scaling", "ratio key isa threads t1 used")
+
+
+def thread_scaling(res):
+    """[Scaling(t1 seconds / tN seconds, (kernel, dtype, shape), isa, N, t1 seconds, threads the N-thread
+    calls used or None if the run did not record it)] for every xsimd case timed at one thread and at N > 1
+    threads in this run, worst first. used == 1: the call stayed on one thread (below the parallel
+    threshold), so both rows ran the same code and the ratio is the run's noise."""
+    rows = []
+    for key, group in res.groups().items():
+        by = dict(group)
+        for impl, b in by.items():
+            if b.kind == "xsimd" and b.threads > 1 and b.isa in by:
+                one = by[b.isa]
+                rows.append(Scaling(one.seconds / b.seconds, key, b.isa, b.threads, one.seconds, b.threads_used))
+    return sorted(rows)
 
 
 # --- machine ---------------------------------------------------------------------------------------------
@@ -545,7 +598,7 @@ LIMIT_UNITS = {"fma": "GFLOP/s", "read": "GB/s", "copy": "GB/s", "exp": "G eleme
 UARCH = {("AMD", 23, 1): "Zen", ("AMD", 23, 49): "Zen 2", ("AMD", 25, 1): "Zen 3", ("AMD", 25, 33): "Zen 3",
          ("AMD", 25, 17): "Zen 4", ("AMD", 25, 97): "Zen 4", ("AMD", 26, 2): "Zen 5",
          ("Intel", 6, 85): "Skylake-SP / Cascade Lake", ("Intel", 6, 106): "Ice Lake-SP",
-         ("Intel", 6, 143): "Sapphire Rapids"}
+         ("Intel", 6, 143): "Sapphire Rapids", ("Intel", 6, 207): "Emerald Rapids", ("Intel", 6, 173): "Granite Rapids"}
 
 
 class Machine:

@@ -21,7 +21,8 @@ Fraction of roofline: the ceiling that applies, from the label "roof=fma|mem|exp
 exp), under the newest model the run measured: "ws" (bandwidth measured at each case's own working set,
 roof_ws) or, for runs before it, "level" (the bandwidth of the cache level the working set fits in,
 roof_level). The rules are documented there and in results/README.md. A full run under "ws" with a kernel
-above --max-fraction (105%) of its ceiling exits 1.
+above --max-fraction (105%) of its ceiling exits 1, and so does a full run where N threads are slower than one
+(one-thread time over N-thread time below --min-scaling, 0.97) at any case.
 """
 import argparse
 import os
@@ -32,7 +33,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # The loader, names, statistics, ceilings and formatting live in nnsimd_results; the names are re-exported
 # here for the callers that import summarize (tests/tools/test_tools.py).
 from nnsimd_results import (  # noqa: E402,F401
-    ISAS, LIMIT_UNITS, Result, canonical, figures, fmt_pct, fmt_time, fmt_x, geomean, impl_order, parse_impl)
+    ISAS, LIMIT_UNITS, Result, canonical, figures, fmt_bytes, fmt_limit, fmt_pct, fmt_time, fmt_x, geomean, impl_order,
+    parse_impl, streaming_policy, thread_scaling)
 
 
 # --- markdown --------------------------------------------------------------------------------------------
@@ -94,9 +96,47 @@ def context_lines(res):
 def limits_table(res):
     lines = ["| limit | rate |", "|---|---|"]
     for k, v in sorted(res.limits.items()):
-        unit = LIMIT_UNITS.get(k[0], "")
-        lines.append("| %s | %.1f %s |" % ("/".join(k), v / 1e9, unit))
+        lines.append("| %s | %s |" % ("/".join(k), fmt_limit(k, v)))
     return lines
+
+
+def streaming_lines(res):
+    """The streaming-store threshold the kernels used in this run and the curve it was taken from."""
+    sp = streaming_policy(res)
+    if sp is None:
+        return ["Not recorded (a run before the threshold was measured: it was the last-level cache from cpuinfo)."]
+    b, source, curve = sp
+    out = ["relu and clip stream their stores above a working set of **%s** (%s)." % (
+        fmt_bytes(b) if b else "never", source), ""]
+    if curve:
+        out += ["| working set | ordinary stores | streaming stores | streaming / ordinary |", "|---|---|---|---|"]
+        out += ["| %s | %.1f GB/s | %.1f GB/s | %.2f× |" % (fmt_bytes(ws), reg, st, st / reg) for ws, reg, st in curve]
+    return out
+
+
+def scaling_lines(res, minimum, top=12):
+    """N threads against one for every case timed both ways: the worst ratios, those of calls that split
+    (judged against `minimum`) apart from those that stayed on one thread (the same code twice: noise)."""
+    rows = thread_scaling(res)
+    if not rows:
+        return ["No multi-thread cases in this run."]
+    split = [r for r in rows if r.used != 1]
+    same = [r for r in rows if r.used == 1]
+    out = ["Time at one thread over time at N threads, same ISA, same run (below 1: N threads are slower). %d cases: "
+           "%d split over threads%s, %d stayed on one thread (below the parallel threshold: both rows ran the same "
+           "code, so their ratio is this run's noise%s)." % (
+               len(rows), len(split),
+               "; worst %.3f× (%s %s %s, %s), %d below %.2f×" % (
+                   split[0].ratio, split[0].key[0], split[0].key[1], split[0].key[2], split[0].isa,
+                   sum(1 for r in split if r.ratio < minimum), minimum) if split else "",
+               len(same), ": %.3f× to %.3f×, median %.3f×" % (
+                   same[0].ratio, same[-1].ratio, same[len(same) // 2].ratio) if same else ""), "",
+           "| kernel | dtype | shape | ISA | N | threads used | 1 thread | N/1 speed-up |",
+           "|---|---|---|---|---|---|---|---|"]
+    for r in (split[:top] + same[:max(3, top - len(split[:top]))]):
+        out.append("| %s | %s | %s | %s | %d | %s | %s | %.3f× |" % (
+            r.key[0], r.key[1], r.key[2], r.isa, r.threads, "?" if r.used is None else r.used, fmt_time(r.t1), r.ratio))
+    return out
 
 
 def summary_md(res, argv_line, plots):
@@ -107,7 +147,9 @@ def summary_md(res, argv_line, plots):
            "roof: fraction of the ceiling named next to it (rules in tools/summarize.py); vs peer: the best "
            "peer's time over ours (above 1: we are faster)." % (argv_line, os.path.basename(res.path)), "",
            "## Machine", ""] + context_lines(res) + ["", "## Machine limits (measured by the same binary)", ""]
-    out += limits_table(res) + ["", "## Headline (xsimd, one thread; geometric mean over shapes)", "", headline(res)]
+    out += limits_table(res) + ["", "## Streaming stores", ""] + streaming_lines(res)
+    out += ["", "## Two threads against one", ""] + scaling_lines(res, MIN_SCALING)
+    out += ["", "## Headline (xsimd, one thread; geometric mean over shapes)", "", headline(res)]
     for dtype in ("f32", "f64"):
         groups = {k: g for k, g in res.groups().items() if k[1] == dtype}
         if not groups:
@@ -119,8 +161,9 @@ def summary_md(res, argv_line, plots):
                     "| impl | time | ×scalar | ×autovec | ×autovec best | roof | ceiling | vs peer | reps |",
                     "|---|---|---|---|---|---|---|---|---|"]
             for impl, f in figs.items():
+                shown = impl + (" (%s)" % f["bench"].impl_info if f["bench"].impl_info else "")
                 out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %d |" % (
-                    impl, fmt_time(f["time"]), fmt_x(f["x_scalar"]), fmt_x(f["x_autovec"]),
+                    shown, fmt_time(f["time"]), fmt_x(f["x_scalar"]), fmt_x(f["x_autovec"]),
                     fmt_x(f["x_autovec_best"]), fmt_pct(f["roof"]), f["roof_what"], fmt_x(f["vs_peer"]),
                     f["bench"].reps))
             notes = []
@@ -215,6 +258,9 @@ def main(argv=None):
     p.add_argument("--max-fraction", type=float, default=1.05,
                    help="a roofline fraction above this is a ceiling that does not fit the machine: exit 1 for a "
                         "full run under the working-set model (reported, exit 0, otherwise); default 1.05")
+    p.add_argument("--min-scaling", type=float, default=MIN_SCALING,
+                   help="N threads slower than one by more than this ratio (one-thread time over N-thread time "
+                        "below it) exits 1 for a full run; default %.2f" % MIN_SCALING)
     args = p.parse_args(argv)
     res = Result(args.result)
     outdir = args.out or os.path.dirname(os.path.abspath(args.result))
@@ -233,7 +279,28 @@ def main(argv=None):
     else:
         print("summarize: wrote %s (%d benchmarks, %d plots)" % (os.path.join(outdir, "summary.md"),
                                                                 len(res.kernel_benches()), len(made)))
-    return check_fractions(res, args.max_fraction)
+    return check_fractions(res, args.max_fraction) | check_scaling(res, args.min_scaling)
+
+
+# Two threads are never slower than one: a full run's median ratio below this at any case fails.
+MIN_SCALING = 0.97
+
+
+def check_scaling(res, minimum):
+    """A call that N threads make slower than one (median ratio below `minimum`): fatal for a full run. Only
+    calls that split over threads are judged; a call below the parallel threshold runs the same code in both
+    rows (runs that did not record the threads used are judged on every row)."""
+    low = [r for r in thread_scaling(res) if r.ratio < minimum and r.used != 1]
+    if not low:
+        return 0
+    fatal = res.context.get("nnsimd_mode") == "full"
+    print("summarize: %d cases where more threads are slower than one (below %.2f×)%s:" % (
+        len(low), minimum, "" if fatal else "; reported only: not a full run"), file=sys.stderr)
+    for r in low[:40]:
+        print("  %.3f×  %s/%s/%s_t%d/%s  (one thread %s, threads used %s)" % (
+            r.ratio, r.key[0], r.key[1], r.isa, r.threads, r.key[2], fmt_time(r.t1), "?" if r.used is None else r.used),
+            file=sys.stderr)
+    return 1 if fatal else 0
 
 
 def check_fractions(res, limit):

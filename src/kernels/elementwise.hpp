@@ -189,11 +189,11 @@ void map_rows(const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t ro
     constexpr std::size_t kBlock = 16384;  // 64 KiB of float: whole cache lines, enough to amortize a fork
     const std::size_t n = rows * cols, blocks = (n + kBlock - 1) / kBlock;
     // Work in ps (see parallel.hpp): relu 75, clip 88 ps an element at 64 Ki (L2), f32 AVX-512, 1 thread.
-    // Beyond the last-level cache, streaming stores (x86). relu of 16 Mi floats (128 MiB touched), f32
-    // avx512, one thread, side by side (CPU time, medians of 5): 4.14 ms against Eigen's 6.10 and
-    // XNNPACK's 6.48 (1.47x; with ordinary stores 6.14 against 6.46, 1.05x), i.e. 32.4 GB/s, the
-    // bandwidth of a streamed copy at that size (bench limit/copy/DRAM).
-    const bool stream = has_stream<Arch> && (x == y ? 1 : 2) * n * sizeof(T) > detail::streaming_store_bytes();
+    // Beyond the machine's streaming threshold (the measured knee, see parallel.hpp), streaming stores
+    // (x86). relu of 16 Mi floats (128 MiB touched), f32 avx512, one thread, Zen 4, side by side (CPU
+    // time, medians of 5): 4.14 ms streamed against 6.14 with ordinary stores, Eigen's 6.10 and XNNPACK's
+    // 6.48; 32.4 GB/s, the bandwidth of a streamed copy at that size.
+    const bool stream = has_stream<Arch> && detail::stream_stores((x == y ? 1 : 2) * n * sizeof(T));
     detail::parallel_rows<Arch>(blocks, kBlock * 85 * (sizeof(T) / 4), 1, [&](std::size_t b0, std::size_t b1) {
       const std::size_t i0 = b0 * kBlock, i1 = b1 * kBlock < n ? b1 * kBlock : n;
       if (stream && i1 - i0 >= 2 * xsimd::batch<T, Arch>::size)

@@ -29,14 +29,22 @@ int threads_for(std::size_t rows, std::size_t work_per_row, std::size_t grain);
 unsigned fp_env_enter() noexcept;
 void fp_env_leave(unsigned saved) noexcept;
 
-// Working sets (bytes read + bytes written) above this size are written with non-temporal stores by the
-// memory-bound kernels: the last-level cache size from cpuinfo (32 MiB on the Zen 4 EPYC), or SIZE_MAX
-// when unknown, unless set_streaming_store_bytes set another value. Defined in src/dispatch.cpp.
+// Whether a memory-bound kernel whose working set is `ws_bytes` (bytes read + bytes written) writes with
+// non-temporal stores: above the machine's streaming threshold (nnsimd::streaming_stores() in
+// nnsimd/machine.hpp: the knee of the library's own copy timed with both kinds of store, measured once,
+// on the first call whose working set exceeds the private caches). Defined in src/streaming.cpp.
+bool stream_stores(std::size_t ws_bytes) noexcept;
+// The threshold stream_stores compares with (measuring it if not yet done); SIZE_MAX: never stream.
 std::size_t streaming_store_bytes() noexcept;
-// For tests: makes streaming_store_bytes() return `bytes` (0: the machine's value again), so that the
-// streamed path runs on a small working set on every machine, whatever its cache; returns the previous
-// setting (0 if none). Process-wide, atomic; a call already running may still use the old value.
+// For tests: makes the threshold `bytes` (0: the machine's value again), so that the streamed path runs
+// on a small working set on every machine, whatever its cache; returns the previous setting (0 if
+// none). Process-wide, atomic; a call already running may still use the old value.
 std::size_t set_streaming_store_bytes(std::size_t bytes) noexcept;
+
+// The most threads a parallel_rows call on this thread has used since the caller last set it to 0. The
+// benchmarks read it to say whether an N-thread setting split a call at all (below the parallel threshold
+// it runs on one thread, the same code as a one-thread setting). One compare per call.
+inline thread_local int threads_used = 0;
 
 // Calls body(r0, r1) on disjoint row ranges covering [0, rows). Range boundaries are multiples of
 // `grain` (a kernel's row block), so a row is computed by the same code path whatever the thread count:
@@ -46,6 +54,7 @@ template <class Arch, class Body>
 void parallel_rows(std::size_t rows, std::size_t work_per_row, std::size_t grain, const Body& body) {
   if (rows == 0) return;
   const int threads = threads_for(rows, work_per_row, grain);
+  if (threads > threads_used) threads_used = threads;
   if (threads <= 1) {
     const unsigned saved = fp_env_enter();
     body(std::size_t{0}, rows);

@@ -239,6 +239,50 @@ class Tools(unittest.TestCase):
         res.context["nnsimd_mode"] = "quick"  # a quick run's single short samples are only reported
         self.assertEqual(S.check_fractions(res, 1.05), 0)
 
+    def test_slower_with_two_threads_fails_a_full_run(self):
+        res = NR.Result(self.new)
+        rows = NR.thread_scaling(res)
+        self.assertTrue(rows)
+        self.assertEqual(rows, sorted(rows))  # worst first
+        self.assertEqual(S.check_scaling(res, 0.97), 0)  # the fixture's t2 rows are 1.1-1.6x faster
+        ratio, (kernel, dtype, shape), isa, n, _, used = rows[-1]
+        self.assertIsNone(used)  # the fixture predates the threads= label: every row is judged
+        t2 = res.benches["%s/%s/%s_t%d/%s" % (kernel, dtype, isa, n, shape)]
+        t2.seconds = res.benches["%s/%s/%s/%s" % (kernel, dtype, isa, shape)].seconds / 0.95  # 2 threads 5% slower
+        self.assertAlmostEqual(NR.thread_scaling(res)[0].ratio, 0.95)
+        res.context["nnsimd_mode"] = "full"
+        self.assertEqual(S.check_scaling(res, 0.97), 1)
+        self.assertEqual(S.check_scaling(res, 0.94), 0)
+        self.assertIn("0.950×", "\n".join(S.scaling_lines(res, 0.97)))
+        t2.label += " threads=2"  # the calls split: still judged
+        self.assertEqual(NR.thread_scaling(res)[0].used, 2)
+        self.assertEqual(S.check_scaling(res, 0.97), 1)
+        t2.label = t2.label.replace("threads=2", "threads=1")  # they stayed on one thread: the same code, noise
+        self.assertEqual(S.check_scaling(res, 0.97), 0)
+        self.assertIn("stayed on one thread", "\n".join(S.scaling_lines(res, 0.97)))
+        t2.label = t2.label.replace("threads=1", "threads=2")
+        res.context["nnsimd_mode"] = "quick"  # reported only
+        self.assertEqual(S.check_scaling(res, 0.97), 0)
+
+    def test_streaming_policy_region_cost_and_peer_choice(self):
+        res = NR.Result(self.new)
+        self.assertIsNone(NR.streaming_policy(NR.Result(self.old)))  # not recorded before it was measured
+        res.context.update({"nnsimd_streaming_store_bytes": str(3 << 20), "nnsimd_streaming_store_source": "measured: x",
+                            "nnsimd_streaming_store_curve": "1048576:1e-05:2e-05;2097152:4e-05:3e-05"})
+        b, source, curve = NR.streaming_policy(res)
+        self.assertEqual((b, source), (3 << 20, "measured: x"))
+        self.assertEqual([c[0] for c in curve], [1 << 20, 2 << 20])
+        self.assertAlmostEqual(curve[0][1], 1048576 / 1e-05 / 1e9)
+        self.assertIn("**3 MiB**", "\n".join(S.streaming_lines(res)))
+        res.context["nnsimd_streaming_store_bytes"] = str(2 ** 64 - 1)  # SIZE_MAX: never
+        self.assertIsNone(NR.streaming_policy(res)[0])
+        self.assertEqual(NR.fmt_limit(("omp_region", "t2"), 5e5), "2.00 us per region")
+        self.assertEqual(NR.fmt_limit(("copy", "L1"), 1.5e11), "150 GB/s")
+        bench = NR.Bench("relu/f32/peer_onednn/elems:4096", 1e-6, 5, {}, "roof=mem impl=jit:avx2", 1024)
+        self.assertEqual(bench.impl_info, "jit:avx2")
+        self.assertEqual(bench.roof, "mem")
+        self.assertIsNone(NR.Bench("relu/f32/avx2/elems:4096", 1e-6, 5, {}, "roof=mem", 1024).impl_info)
+
     def test_ceiling_models_never_mix(self):
         new, old = NR.Result(self.new), NR.Result(self.old)
         self.assertEqual(NR.pick_model([old]), "level")
