@@ -4,8 +4,6 @@
 // without CLI11 or the file writer.
 #include "run.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -14,6 +12,7 @@
 #include <vector>
 
 #include "format.hpp"
+#include "nnsimd/machine.hpp"
 #include "nnsimd/nnsimd.hpp"
 
 namespace nnsimd::cli {
@@ -46,9 +45,8 @@ void memory_budget::take(std::size_t bytes, const std::string& what) {
 }
 
 std::size_t physical_memory_bytes() {
-  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || page <= 0) return std::numeric_limits<std::size_t>::max() >> 1;
-  return static_cast<std::size_t>(pages) * static_cast<std::size_t>(page);
+  const std::size_t m = describe_machine().memory_bytes;
+  return m ? m : std::numeric_limits<std::size_t>::max() >> 1;
 }
 
 std::size_t checked_mul(std::size_t a, std::size_t b, const std::string& what) {

@@ -5,6 +5,10 @@
 #include <string>
 #include <thread>
 
+#if defined(__unix__)
+#include <unistd.h>
+#endif
+
 #if defined(NNSIMD_HAVE_CPUINFO)
 #include <cpuinfo.h>
 #endif
@@ -68,6 +72,10 @@ machine_info detect() {
   m.arch = "unknown";
 #endif
   m.vendor = m.model = m.uarch = "unknown";
+#if defined(__unix__)
+  if (const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE); pages > 0 && page > 0)
+    m.memory_bytes = static_cast<std::size_t>(pages) * static_cast<std::size_t>(page);
+#endif
   m.logical_processors = std::thread::hardware_concurrency();
   m.cores = m.logical_processors;
 #if defined(NNSIMD_HAVE_CPUINFO)

@@ -17,9 +17,6 @@
 #if defined(NNSIMD_HAVE_CPUINFO)
 #include <cpuinfo.h>
 #endif
-#if defined(__unix__)
-#include <unistd.h>
-#endif
 
 namespace nnsimd {
 namespace {
@@ -49,14 +46,6 @@ std::size_t cache_total(int level) {
 #endif
 }
 
-std::size_t physical_memory() {
-#if defined(__unix__)
-  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
-  if (pages > 0 && page > 0) return static_cast<std::size_t>(pages) * static_cast<std::size_t>(page);
-#endif
-  return std::size_t{8} << 30;
-}
-
 // Working sets below this fit in the cores' private caches: never streamed, never a reason to measure.
 std::size_t private_caches() { return std::max(cache_total(2), kMiB); }
 
@@ -76,7 +65,8 @@ streaming_policy measure() {
   std::size_t l3 = cache_total(3);
   const std::size_t lo = private_caches();
   std::size_t hi = std::clamp<std::size_t>(l3 ? 4 * l3 : 64 * kMiB, 64 * kMiB, std::size_t{1} << 30);
-  hi = std::min(hi, physical_memory() / 8);
+  const std::size_t memory = describe_machine().memory_bytes;
+  hi = std::min(hi, (memory ? memory : std::size_t{8} << 30) / 8);
   if (hi <= lo) {
     p.source = "not measured: memory too small for a working set beyond the private caches";
     return p;
@@ -186,10 +176,10 @@ std::size_t streaming_store_bytes() noexcept {
 
 bool stream_stores(std::size_t ws_bytes) noexcept {
   if (t_forced >= 0) return t_forced == 1;
-  if (const std::size_t o = g_override.load(std::memory_order_relaxed); o != 0) return ws_bytes > o;
-  // Within the private caches ordinary stores always win: decided without measuring anything.
+  // Within the private caches ordinary stores always win: decided without measuring anything (unless a
+  // test set the threshold).
   static const std::size_t floor = private_caches();
-  if (ws_bytes <= floor) return false;
+  if (ws_bytes <= floor && g_override.load(std::memory_order_relaxed) == 0) return false;
   return ws_bytes > streaming_store_bytes();
 }
 

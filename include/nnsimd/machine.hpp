@@ -20,6 +20,7 @@ struct machine_info {
   std::size_t l1d_bytes = 0;  // per core
   std::size_t l2_bytes = 0;   // per core (or per cluster where shared)
   std::size_t l3_bytes = 0;   // per package, 0 if none
+  std::size_t memory_bytes = 0;  // physical memory (sysconf), 0 if unknown
   // A stable folder name for results/: arch-vendor-model[-fFmM]-Nc, lower case, e.g.
   // "x86_64-amd-epyc-f25m17-2c".
   std::string id;
