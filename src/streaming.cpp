@@ -49,6 +49,7 @@ std::size_t cache_total(int level) {
 // Working sets below this fit in the cores' private caches: never streamed, never a reason to measure.
 std::size_t private_caches() { return std::max(cache_total(2), kMiB); }
 
+#if defined(__x86_64__) || defined(_M_X64)  // non-temporal stores: x86 only
 struct aligned_free {
   void operator()(float* p) const noexcept { std::free(p); }
 };
@@ -109,6 +110,7 @@ streaming_policy measure() {
              std::to_string(l3 / kMiB) + " MiB)";
   return p;
 }
+#endif
 
 streaming_policy decide() {
   streaming_policy p;
