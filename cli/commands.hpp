@@ -26,6 +26,7 @@ void add_run(CLI::App& app, int& status);
 void add_accuracy(CLI::App& app, int& status);
 void add_bench(CLI::App& app, int& status);
 void add_data(CLI::App& app, int& status);
+void add_digest(CLI::App& app, int& status);
 
 // "scalar sse2 avx2 avx512".
 inline std::string isa_list(const std::vector<isa>& v) {

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   nnsimd::cli::add_accuracy(app, status);
   nnsimd::cli::add_bench(app, status);
   nnsimd::cli::add_data(app, status);
+  nnsimd::cli::add_digest(app, status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

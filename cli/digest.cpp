@@ -1,0 +1,430 @@
+// `nnsimd digest`: a hash of the output bits of every public function x dtype x runnable ISA on fixed
+// inputs, so a change that must not change a result (a move, a refactor, a new compiler flag) can prove
+// it did not. Written against the public API only (nnsimd.hpp, isa.hpp): what it hashes is what a user
+// gets.
+//
+// The inputs are generated from integers (splitmix64) and rounded to T by IEEE arithmetic alone, so they
+// are the same on every machine and standard library. They cover every code path of the kernels: dense shapes
+// with tails in rows, n_in and n_out, k and n blocking, the skinny and the packed paths and strided
+// views; rows of every width class for the row kernels; and the adversarial values (NaN, +-inf, -0,
+// subnormals, ties, probabilities 0 and 1, rows of only -inf).
+//
+// Each result is computed at one thread and again at two threads with the parallel threshold at 0; the
+// two must agree bit for bit (a documented property of the library) or the command fails.
+//
+// One line per result: "<isa> <dtype> <function> <FNV-1a 64 of the output bytes>". --check compares
+// with a committed file (tests/digests/<arch>.txt); --write merges this machine's lines into one.
+#include <algorithm>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <vector>
+
+#include "commands.hpp"
+
+namespace nnsimd::cli {
+
+namespace {
+
+// ---- inputs -------------------------------------------------------------------------------------
+
+struct rng {
+  std::uint64_t s;
+  std::uint64_t next() {  // splitmix64
+    std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  // A multiple of 2^-53 in [0, 1): all 53 bits of a double, so double products are not exact and the
+  // digest of double sees the order of a sum; float rounds it to nearest, the same everywhere.
+  double unit() { return double(next() >> 11) * 0x1p-53; }
+  std::int32_t below(std::size_t n) { return static_cast<std::int32_t>(next() % n); }
+};
+
+template <class T>
+constexpr T inf = std::numeric_limits<T>::infinity();
+template <class T>
+constexpr T nan = std::numeric_limits<T>::quiet_NaN();
+
+// A rows x cols matrix with row stride ld >= cols; the padding holds a marker the kernels must not
+// change (hashed with the rest).
+template <class T>
+struct mat {
+  std::size_t rows, cols, ld;
+  std::vector<T> v;
+  mat(std::size_t r, std::size_t c, std::size_t pad = 0) : rows(r), cols(c), ld(c + pad), v(r * (c + pad), T(-3.25)) {}
+  T& at(std::size_t i, std::size_t j) { return v[i * ld + j]; }
+  matrix_view<T> view() { return {v.data(), rows, cols, ld}; }
+  const_matrix_view<T> cview() const { return {v.data(), rows, cols, ld}; }
+};
+
+template <class T>
+mat<T> uniform(rng& g, std::size_t r, std::size_t c, double lo, double width, std::size_t pad = 0) {
+  mat<T> m(r, c, pad);
+  for (std::size_t i = 0; i < r; ++i)
+    for (std::size_t j = 0; j < c; ++j) m.at(i, j) = static_cast<T>(lo + g.unit() * width);
+  return m;
+}
+
+// Values every elementwise kernel must handle, written over the first cells of a matrix.
+template <class T>
+void plant_specials(mat<T>& m) {
+  const T s[] = {nan<T>,  -nan<T>, inf<T>, -inf<T>, T(-0.0), T(0),
+                 std::numeric_limits<T>::denorm_min(), -std::numeric_limits<T>::denorm_min(),
+                 std::numeric_limits<T>::min(), std::numeric_limits<T>::max(), -std::numeric_limits<T>::max(),
+                 T(1e-7), T(1) - T(1e-7), T(1), T(1e-8), T(0.5)};
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < m.rows && k < std::size(s); ++i)
+    for (std::size_t j = 0; j < m.cols && k < std::size(s); j += 3) m.at(i, j) = s[k++];
+}
+
+// Row-kernel inputs: a few rows of each width, ordinary rows then adversarial ones (a NaN, a +inf, only
+// -inf, one -inf, a huge spread, ties at the maximum, subnormals).
+template <class T>
+mat<T> logits(rng& g, std::size_t cols, std::size_t pad) {
+  mat<T> m = uniform<T>(g, 11, cols, -8, 16, pad);
+  const std::size_t c = cols;
+  m.at(4, g.below(c)) = nan<T>;
+  m.at(5, g.below(c)) = inf<T>;
+  for (std::size_t j = 0; j < c; ++j) m.at(6, j) = -inf<T>;
+  m.at(7, g.below(c)) = -inf<T>;
+  for (std::size_t j = 0; j < c; ++j) m.at(8, j) *= T(1e4);
+  for (std::size_t j = 0; j < c; j += 2) m.at(9, j) = T(7);
+  for (std::size_t j = 0; j < c; ++j) m.at(10, j) = std::numeric_limits<T>::denorm_min() * T(j % 5);
+  return m;
+}
+
+// Probability rows (softmax outputs), with 0, 1, subnormal and NaN entries in some rows.
+template <class T>
+mat<T> probabilities(rng& g, std::size_t rows, std::size_t cols, std::size_t pad) {
+  mat<T> m(rows, cols, pad);
+  for (std::size_t i = 0; i < rows; ++i) {
+    double sum = 0;
+    std::vector<double> r(cols);
+    for (auto& x : r) sum += (x = g.unit() + 0x1p-24);  // no zero but where planted
+    for (std::size_t j = 0; j < cols; ++j) m.at(i, j) = static_cast<T>(r[j] / sum);
+  }
+  if (rows > 4) {
+    for (std::size_t j = 0; j < cols; ++j) m.at(1, j) = T(0);
+    m.at(2, 0) = T(1);
+    m.at(3, cols - 1) = std::numeric_limits<T>::denorm_min();
+    m.at(4, cols / 2) = nan<T>;
+  }
+  return m;
+}
+
+std::vector<std::int32_t> labels(rng& g, std::size_t rows, std::size_t cols) {
+  std::vector<std::int32_t> l(rows);
+  for (auto& x : l) x = g.below(cols);
+  return l;
+}
+
+// ---- hashing ------------------------------------------------------------------------------------
+
+struct fnv {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  void bytes(const void* p, std::size_t n) {
+    const auto* b = static_cast<const unsigned char*>(p);
+    for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 0x100000001b3ull;
+  }
+  template <class V>
+  void all(const std::vector<V>& v) { bytes(v.data(), v.size() * sizeof(V)); }
+  template <class V>
+  void one(V x) { bytes(&x, sizeof x); }
+};
+
+// ---- the functions, each over its cases ---------------------------------------------------------
+
+template <class T>
+using digest_fn = void (*)(fnv&);
+
+struct dense_case {
+  std::size_t rows, n_in, n_out, pad;
+};
+// The book's layers, tails in every dimension, a skinny layer (n_out 10), k blocking (n_in > 256) and n
+// blocking (n_out > 1000), strided views.
+constexpr dense_case dense_cases[] = {{300, 2, 3, 0},   {300, 3, 3, 0},    {1, 5, 1, 0},      {33, 17, 29, 3},
+                                      {257, 128, 10, 0}, {70, 300, 90, 5}, {160, 300, 200, 0}, {9, 600, 1030, 1}};
+
+template <class T, bool Relu, bool Packed>
+void dense_digest(fnv& h) {
+  rng g{0xde05e};
+  for (const dense_case& c : dense_cases) {
+    const mat<T> x = uniform<T>(g, c.rows, c.n_in, -1, 2, c.pad);
+    const mat<T> w = uniform<T>(g, c.n_in, c.n_out, -1, 2, c.pad);
+    std::vector<T> b(c.n_out);
+    for (auto& v : b) v = static_cast<T>(2 * g.unit() - 1);
+    mat<T> y(c.rows, c.n_out, c.pad);
+    if constexpr (Packed) {
+      const packed_dense<T> layer(w.cview(), b);
+      Relu ? dense_relu<T>(x.cview(), layer, y.view()) : dense_forward<T>(x.cview(), layer, y.view());
+    } else {
+      Relu ? dense_relu<T>(x.cview(), w.cview(), b, y.view()) : dense_forward<T>(x.cview(), w.cview(), b, y.view());
+    }
+    h.all(y.v);
+  }
+}
+
+// Widths: below, at and above every vector length, the book's 3, MNIST's 10, 1000 and an odd 1031.
+constexpr std::size_t row_widths[] = {1, 3, 7, 10, 17, 33, 128, 1000, 1031};
+
+template <class T, int Kind>  // 0 relu, 1 clip at the book's bounds, 2 clip at other bounds
+void elementwise_digest(fnv& h) {
+  rng g{0xe1e + Kind};
+  for (std::size_t cols : {std::size_t{45}, std::size_t{1000}, std::size_t{4099}}) {
+    mat<T> x = uniform<T>(g, 37, cols, -1, 3, cols % 7);
+    plant_specials(x);
+    mat<T> y(x.rows, x.cols, x.ld - x.cols);
+    if constexpr (Kind == 0) relu<T>(x.cview(), y.view());
+    if constexpr (Kind == 1) clip<T>(x.cview(), y.view());
+    if constexpr (Kind == 2) clip<T>(x.cview(), y.view(), T(-0.5), T(0.25));
+    h.all(y.v);
+  }
+}
+
+template <class T>
+void softmax_digest(fnv& h) {
+  rng g{0x50f7};
+  for (std::size_t cols : row_widths) {
+    const mat<T> x = logits<T>(g, cols, cols % 3);
+    mat<T> y(x.rows, x.cols, x.ld - x.cols);
+    softmax<T>(x.cview(), y.view());
+    h.all(y.v);
+  }
+}
+
+template <class T>
+void softmax_cross_entropy_digest(fnv& h) {
+  rng g{0x5ce};
+  for (std::size_t cols : row_widths) {
+    const mat<T> x = logits<T>(g, cols, cols % 3);
+    const auto l = labels(g, x.rows, cols);
+    std::vector<T> losses(x.rows);
+    h.one(softmax_cross_entropy<T>(x.cview(), l, losses));
+    h.all(losses);
+  }
+}
+
+template <class T, bool Onehot>
+void cross_entropy_digest(fnv& h) {
+  rng g{0xcce + Onehot};
+  for (std::size_t cols : row_widths) {
+    const mat<T> p = probabilities<T>(g, 9, cols, cols % 2);
+    const auto l = labels(g, p.rows, cols);
+    std::vector<T> losses(p.rows);
+    if constexpr (Onehot) {
+      mat<T> t(p.rows, cols, cols % 2);
+      for (std::size_t i = 0; i < p.rows; ++i)
+        for (std::size_t j = 0; j < cols; ++j) t.at(i, j) = T(j == std::size_t(l[i]));
+      t.at(0, 0) = T(0.25);  // a target that is not one-hot, used as given
+      h.one(categorical_cross_entropy<T>(p.cview(), t.cview(), losses));
+    } else {
+      h.one(categorical_cross_entropy<T>(p.cview(), l, losses));
+    }
+    h.all(losses);
+  }
+}
+
+template <class T, int Kind>  // 0 argmax, 1 accuracy on sparse labels, 2 accuracy on one-hot labels
+void argmax_digest(fnv& h) {
+  rng g{0xa6 + Kind};
+  for (std::size_t cols : row_widths) {
+    mat<T> x = logits<T>(g, cols, cols % 4);
+    // Coarse values: ties at the maximum in many rows.
+    for (std::size_t i = 0; i < 4; ++i)
+      for (std::size_t j = 0; j < cols; ++j) x.at(i, j) = std::floor(x.at(i, j) / 4);
+    auto l = labels(g, x.rows, cols);
+    if constexpr (Kind == 0) {
+      std::vector<std::int32_t> idx(x.rows);
+      argmax<T>(x.cview(), idx);
+      h.all(idx);
+    } else {
+      std::vector<std::int32_t> idx(x.rows);
+      argmax<T>(x.cview(), idx);
+      for (std::size_t i = 0; i < l.size(); i += 2) l[i] = idx[i];  // half right
+      if constexpr (Kind == 1) {
+        h.one(accuracy<T>(x.cview(), l));
+      } else {
+        mat<T> t(x.rows, cols);
+        for (std::size_t i = 0; i < x.rows; ++i) t.at(i, std::size_t(l[i])) = T(1);
+        for (std::size_t i = 0; i < x.rows; ++i)
+          for (std::size_t j = 0; j < cols; ++j)
+            if (j != std::size_t(l[i])) t.at(i, j) = T(0);
+        h.one(accuracy<T>(x.cview(), t.cview()));
+      }
+    }
+  }
+}
+
+template <class T>
+struct entry {
+  const char* name;
+  digest_fn<T> fn;
+};
+
+// Every public function (nnsimd.hpp), each overload under a name of its own.
+template <class T>
+const std::vector<entry<T>>& entries() {
+  static const std::vector<entry<T>> e = {
+      {"dense_forward", &dense_digest<T, false, false>},
+      {"dense_relu", &dense_digest<T, true, false>},
+      {"dense_forward.packed", &dense_digest<T, false, true>},
+      {"dense_relu.packed", &dense_digest<T, true, true>},
+      {"relu", &elementwise_digest<T, 0>},
+      {"clip", &elementwise_digest<T, 1>},
+      {"clip.bounds", &elementwise_digest<T, 2>},
+      {"softmax", &softmax_digest<T>},
+      {"categorical_cross_entropy", &cross_entropy_digest<T, false>},
+      {"categorical_cross_entropy.onehot", &cross_entropy_digest<T, true>},
+      {"softmax_cross_entropy", &softmax_cross_entropy_digest<T>},
+      {"argmax", &argmax_digest<T, 0>},
+      {"accuracy", &argmax_digest<T, 1>},
+      {"accuracy.onehot", &argmax_digest<T, 2>},
+  };
+  return e;
+}
+
+// ---- the command --------------------------------------------------------------------------------
+
+using digest_map = std::map<std::string, std::uint64_t>;  // "<isa> <dtype> <function>" -> hash
+
+std::string hex(std::uint64_t h) {
+  char b[24];
+  std::snprintf(b, sizeof b, "%016" PRIx64, h);
+  return b;
+}
+
+template <class T>
+void compute(isa i, const char* dtype, digest_map& out, std::vector<std::string>& thread_dependent, bool one_thread) {
+  for (const entry<T>& e : entries<T>()) {
+    const std::size_t saved = parallel_threshold();
+    set_num_threads(1);
+    fnv one;
+    e.fn(one);
+    fnv two = one;
+    if (!one_thread) {
+      set_num_threads(2);
+      set_parallel_threshold(0);
+      two = fnv{};
+      e.fn(two);
+    }
+    set_parallel_threshold(saved);
+    set_num_threads(0);
+    const std::string key = std::string(to_string(i)) + " " + dtype + " " + e.name;
+    if (one.h != two.h) thread_dependent.push_back(key);
+    out[key] = one.h;
+  }
+}
+
+digest_map read_digests(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw error("cannot read the digest file " + path);
+  digest_map m;
+  std::string line;
+  int n = 0;
+  while (std::getline(f, line)) {
+    ++n;
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream s(line);
+    std::string i, d, fn, h;
+    if (!(s >> i >> d >> fn >> h) || h.size() != 16 || h.find_first_not_of("0123456789abcdef") != std::string::npos)
+      throw error(path + ":" + std::to_string(n) + ": expected '<isa> <dtype> <function> <16 hex digits>', got '" +
+                  line + "'");
+    m[i + " " + d + " " + fn] = std::stoull(h, nullptr, 16);
+  }
+  return m;
+}
+
+// Writes through a temporary file renamed over the target: an error leaves the old file whole.
+void write_digests(const std::string& path, const digest_map& m) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp);
+    if (!f) throw error("cannot write " + tmp);
+    f << "# nnsimd digest: FNV-1a 64 of the output bits of each public function on the fixed inputs of\n"
+         "# cli/digest.cpp, per ISA and dtype. Regenerate with `nnsimd digest --write <this file>` on a\n"
+         "# machine that runs the ISA (it replaces that machine's lines and keeps the others).\n";
+    for (const auto& [k, h] : m) f << k << " " << hex(h) << "\n";
+    if (!f.flush()) throw error("cannot write " + tmp);
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+}  // namespace
+
+void add_digest(CLI::App& app, int& status) {
+  auto* cmd = app.add_subcommand(
+      "digest", "Hash the output bits of every function x dtype x runnable ISA on fixed inputs (proves a change moved no bit)");
+  auto check = std::make_shared<std::string>();
+  auto write = std::make_shared<std::string>();
+  cmd->add_option("--check", *check, "Compare with a digest file; exit 1 on any difference")->check(CLI::ExistingFile);
+  cmd->add_option("--write", *write, "Merge this machine's digests into a file (other ISAs' lines are kept)");
+  auto only = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("--isa", *only, "Only these runnable ISAs (default: all)");
+  auto one_thread = std::make_shared<bool>(false);
+  cmd->add_flag("--one-thread", *one_thread,
+                "Skip the 2-thread pass (for instruction counts under callgrind, where spinning threads add noise)");
+  cmd->callback([&status, check, write, only, one_thread] {
+    digest_map got;
+    std::vector<std::string> thread_dependent;
+    const std::optional<isa> cap = isa_cap();
+    std::vector<isa> isas;
+    for (const std::string& name : *only) {
+      const isa i = parse_isa(name);
+      if (!is_runnable(i)) throw error("--isa " + name + ": not runnable here (runnable: " + isa_list(runnable_isas()) + ")");
+      isas.push_back(i);
+    }
+    if (isas.empty()) isas = runnable_isas();
+    for (isa i : isas) {
+      set_isa_cap(i);
+      compute<float>(i, "f32", got, thread_dependent, *one_thread);
+      compute<double>(i, "f64", got, thread_dependent, *one_thread);
+    }
+    cap ? set_isa_cap(*cap) : reset_isa_cap();
+    if (check->empty() && write->empty())
+      for (const auto& [k, h] : got) std::printf("%s %s\n", k.c_str(), hex(h).c_str());
+    for (const auto& k : thread_dependent)
+      std::fprintf(stderr, "digest: %s differs between 1 and 2 threads\n", k.c_str());
+    if (!thread_dependent.empty()) status = kExitFailed;
+    if (!check->empty()) {
+      const digest_map want = read_digests(*check);
+      std::size_t same = 0, differ = 0, unrecorded = 0;
+      for (const auto& [k, h] : got) {
+        const auto it = want.find(k);
+        if (it == want.end()) {
+          ++unrecorded;
+          std::printf("not recorded: %s %s\n", k.c_str(), hex(h).c_str());
+        } else if (it->second != h) {
+          ++differ;
+          std::printf("DIFFERS:      %s %s, recorded %s\n", k.c_str(), hex(h).c_str(), hex(it->second).c_str());
+        } else {
+          ++same;
+        }
+      }
+      std::string elsewhere;
+      for (const auto& [k, h] : want)
+        if (!got.count(k) && elsewhere.find(k.substr(0, k.find(' '))) == std::string::npos)
+          elsewhere += " " + k.substr(0, k.find(' '));
+      std::printf("digest: %zu identical, %zu differ, %zu not recorded in %s%s%s\n", same, differ, unrecorded,
+                  check->c_str(), elsewhere.empty() ? "" : "; recorded but not runnable here:", elsewhere.c_str());
+      if (differ) status = kExitFailed;
+    }
+    if (!write->empty()) {
+      digest_map merged = std::filesystem::exists(*write) ? read_digests(*write) : digest_map{};
+      for (const auto& [k, h] : got) merged[k] = h;
+      write_digests(*write, merged);
+      std::printf("digest: %zu lines for %s written to %s\n", got.size(), isa_list(runnable_isas()).c_str(),
+                  write->c_str());
+    }
+  });
+}
+
+}  // namespace nnsimd::cli
