@@ -22,7 +22,7 @@ struct limit_fns {
   // Sum of n floats (n a multiple of 8 vectors), 8 accumulators: the read bandwidth.
   float (*read)(const float* p, std::size_t n);
   // The same over two arrays of n floats read side by side (n a multiple of 4 vectors): the read
-  // bandwidth of a kernel that reads two streams (cce_onehot: probabilities and targets), which a
+  // bandwidth of a kernel that reads two streams (categorical_cross_entropy_onehot: probabilities and targets), which a
   // single stream does not reach on every machine (more streams, more prefetchers at work).
   float (*read2)(const float* a, const float* b, std::size_t n);
   // dst = src, n floats (n a multiple of 4 vectors), aligned loads and stores: the copy bandwidth.

@@ -233,11 +233,11 @@ void call_table(const detail::kernel_table<T>& tab, problem<T>& pr) {
     case kernel::relu: tab.relu(pr.x.get(), c, pr.y.get(), c, r, c); break;
     case kernel::clip: tab.clip(pr.x.get(), c, pr.y.get(), c, r, c, pr.lo, pr.hi); break;
     case kernel::softmax: tab.softmax(pr.x.get(), c, pr.y.get(), c, r, c); break;
-    case kernel::cce_sparse: tab.cce_sparse(pr.p.get(), c, pr.labels.get(), pr.losses.get(), r, c, pr.eps); break;
-    case kernel::cce_onehot: tab.cce_onehot(pr.p.get(), c, pr.t.get(), c, pr.losses.get(), r, c, pr.eps); break;
-    case kernel::softmax_cce_sparse: tab.softmax_cce_sparse(pr.x.get(), c, pr.labels.get(), pr.losses.get(), r, c); break;
+    case kernel::categorical_cross_entropy: tab.categorical_cross_entropy(pr.p.get(), c, pr.labels.get(), pr.losses.get(), r, c, pr.eps); break;
+    case kernel::categorical_cross_entropy_onehot: tab.categorical_cross_entropy_onehot(pr.p.get(), c, pr.t.get(), c, pr.losses.get(), r, c, pr.eps); break;
+    case kernel::softmax_cross_entropy: tab.softmax_cross_entropy(pr.x.get(), c, pr.labels.get(), pr.losses.get(), r, c); break;
     case kernel::argmax: tab.argmax(pr.x.get(), c, pr.idx.get(), r, c); break;
-    case kernel::accuracy_count: pr.count = tab.accuracy_count(pr.x.get(), c, pr.labels.get(), r, c); break;
+    case kernel::accuracy: pr.count = tab.accuracy(pr.x.get(), c, pr.labels.get(), r, c); break;
     case kernel::dense_packed_size:  // set-up, not benchmarked (shapes_of)
     case kernel::dense_pack:
     case kernel::sum: break;
@@ -346,11 +346,11 @@ std::vector<shape> shapes_of(kernel k) {
       return v;
     }
     case kernel::softmax: return {std::begin(softmax_shapes), std::end(softmax_shapes)};
-    case kernel::cce_sparse:
-    case kernel::cce_onehot:
-    case kernel::softmax_cce_sparse: return {std::begin(loss_shapes), std::end(loss_shapes)};
+    case kernel::categorical_cross_entropy:
+    case kernel::categorical_cross_entropy_onehot:
+    case kernel::softmax_cross_entropy: return {std::begin(loss_shapes), std::end(loss_shapes)};
     case kernel::argmax:
-    case kernel::accuracy_count: return {std::begin(argmax_shapes), std::end(argmax_shapes)};
+    case kernel::accuracy: return {std::begin(argmax_shapes), std::end(argmax_shapes)};
     case kernel::sum: return {};  // internal helper of the mean losses, timed inside them
   }
   return {};

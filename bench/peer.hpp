@@ -26,16 +26,16 @@ struct io {
   std::size_t rows;
   std::size_t cols;  // dense: n_out; row kernels: columns
   std::size_t n_in;  // dense only
-  const T* x;        // dense: rows x n_in; softmax / softmax_cce_sparse / argmax / accuracy / relu / clip: rows x cols
+  const T* x;        // dense: rows x n_in; softmax / softmax_cross_entropy / argmax / accuracy / relu / clip: rows x cols
   const T* w;        // dense: n_in x n_out (the book's layout)
   const T* b;        // dense: n_out
   const T* p;        // cce_*: probabilities rows x cols
-  const T* t;        // cce_onehot: one-hot targets rows x cols
+  const T* t;        // categorical_cross_entropy_onehot: one-hot targets rows x cols
   const std::int32_t* labels;  // rows
   T* y;                        // dense / relu / clip / softmax output
   T* losses;                   // rows
   std::int32_t* idx;           // argmax output
-  std::size_t* count;          // accuracy_count output
+  std::size_t* count;          // accuracy output
   T lo, hi;                    // clip bounds
   T eps;                       // cce clipping
 };

@@ -2,9 +2,9 @@
 // widest nnsimd ISA's flags: Eigen picks its packets at compile time). One thread (setNbThreads(1)).
 //   dense: Y = X W (Eigen's GEMM) then Y.rowwise() += b (and .cwiseMax(0) for dense_relu)
 //   relu / clip: cwiseMax / cwiseMin over the flat array
-//   softmax, softmax_cce_sparse: row by row, (row - max).exp() and its sum
-//   cce_sparse: gather the picked probabilities, then clip and log as one array expression
-//   cce_onehot: -log(rowwise sum(clip(P) * T)); argmax / accuracy: maxCoeff(&index) per row
+//   softmax, softmax_cross_entropy: row by row, (row - max).exp() and its sum
+//   categorical_cross_entropy: gather the picked probabilities, then clip and log as one array expression
+//   categorical_cross_entropy_onehot: -log(rowwise sum(clip(P) * T)); argmax / accuracy: maxCoeff(&index) per row
 #include <Eigen/Core>
 #include <string>
 
@@ -56,7 +56,7 @@ struct state {
         }
         break;
       }
-      case kernel::softmax_cce_sparse: {
+      case kernel::softmax_cross_entropy: {
         const CMap<T> x(a.x, r, c);
         for (Eigen::Index i = 0; i < r; ++i) {
           const T m = x.row(i).maxCoeff();
@@ -65,11 +65,11 @@ struct state {
         }
         break;
       }
-      case kernel::cce_sparse:
+      case kernel::categorical_cross_entropy:
         for (Eigen::Index i = 0; i < r; ++i) picked[i] = a.p[i * c + a.labels[i]];
         MVec<T>(a.losses, r) = -picked.max(a.eps).min(T(1) - a.eps).log();
         break;
-      case kernel::cce_onehot:
+      case kernel::categorical_cross_entropy_onehot:
         MVec<T>(a.losses, r) =
             -(CMap<T>(a.p, r, c).array().max(a.eps).min(T(1) - a.eps) * CMap<T>(a.t, r, c).array())
                  .rowwise()
@@ -85,7 +85,7 @@ struct state {
         }
         break;
       }
-      case kernel::accuracy_count: {
+      case kernel::accuracy: {
         const CMap<T> x(a.x, r, c);
         std::size_t hits = 0;
         for (Eigen::Index i = 0; i < r; ++i) {
@@ -115,7 +115,7 @@ template <class T>
 peer_op make(const io<T>& a) {
   Eigen::setNbThreads(1);
   auto* s = new state<T>{a, {}};
-  if (a.k == kernel::cce_sparse) s->picked.resize(static_cast<Eigen::Index>(a.rows));
+  if (a.k == kernel::categorical_cross_entropy) s->picked.resize(static_cast<Eigen::Index>(a.rows));
   peer_op op;
   op.state = s;
   op.run = [](void* p) { static_cast<state<T>*>(p)->run(); };

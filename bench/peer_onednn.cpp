@@ -5,7 +5,7 @@
 //     (XNNPACK packs its weights at setup too); dense_relu as an eltwise_relu post-op
 //   relu / clip: eltwise_relu (alpha 0) and eltwise_clip (alpha lo, beta hi) over the flat array
 //   softmax: softmax_forward along axis 1
-//   softmax_cce_sparse: logsoftmax_forward along axis 1 into a scratch matrix, then -row[label]
+//   softmax_cross_entropy: logsoftmax_forward along axis 1 into a scratch matrix, then -row[label]
 #include <dnnl.hpp>
 
 #include <string>
@@ -31,7 +31,7 @@ struct state {
   void run() {
     prim.execute(strm, args);
     strm.wait();
-    if (a.k == kernel::softmax_cce_sparse) {
+    if (a.k == kernel::softmax_cross_entropy) {
       const float* ls = static_cast<const float*>(scratch.get_data_handle());
       for (std::size_t i = 0; i < a.rows; ++i) a.losses[i] = -ls[i * a.cols + a.labels[i]];
     }
@@ -95,7 +95,7 @@ void setup(state& s) {
       s.args = {{DNNL_ARG_SRC, user(md, s.eng, a.x)}, {DNNL_ARG_DST, user(md, s.eng, a.y)}};
       break;
     }
-    case kernel::softmax_cce_sparse: {
+    case kernel::softmax_cross_entropy: {
       const dnnl::memory::desc md({M, N}, dt::f32, tag::ab);
       const dnnl::logsoftmax_forward::primitive_desc pd({fwd, md, 1}, s.eng);
       s.prim = dnnl::logsoftmax_forward(pd);
@@ -118,7 +118,7 @@ bool supports(kernel k, bool f64) {
     case kernel::relu:
     case kernel::clip:
     case kernel::softmax:
-    case kernel::softmax_cce_sparse: return true;
+    case kernel::softmax_cross_entropy: return true;
     default: return false;
   }
 }

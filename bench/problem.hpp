@@ -50,11 +50,11 @@ inline const char* mem_mix_of(kernel k) {
     case kernel::relu:
     case kernel::clip:
     case kernel::softmax: return "copy";
-    case kernel::cce_sparse:
-    case kernel::cce_onehot:
-    case kernel::softmax_cce_sparse:
+    case kernel::categorical_cross_entropy:
+    case kernel::categorical_cross_entropy_onehot:
+    case kernel::softmax_cross_entropy:
     case kernel::argmax:
-    case kernel::accuracy_count:
+    case kernel::accuracy:
     case kernel::sum: return "read";
     case kernel::dense_forward:
     case kernel::dense_relu:
@@ -67,8 +67,8 @@ inline const char* mem_mix_of(kernel k) {
 }
 
 // The streams a memory-bound kernel reads side by side (its bandwidth ceiling reads as many): two for
-// cce_onehot (probabilities and targets), one for the others (relu, clip, softmax read x and write y).
-inline int read_streams_of(kernel k) { return k == kernel::cce_onehot ? 2 : 1; }
+// categorical_cross_entropy_onehot (probabilities and targets), one for the others (relu, clip, softmax read x and write y).
+inline int read_streams_of(kernel k) { return k == kernel::categorical_cross_entropy_onehot ? 2 : 1; }
 
 // How each kernel is bounded: the label the results tools use to pick the roofline.
 inline const char* roof_of(kernel k) {
@@ -80,13 +80,13 @@ inline const char* roof_of(kernel k) {
     // exp throughput or the bandwidth at the working set, whichever binds (exp+mem); older result files
     // say roof=exp (exp only).
     case kernel::softmax:
-    case kernel::softmax_cce_sparse: return "roof=exp+mem";
-    case kernel::cce_sparse:
-    case kernel::cce_onehot: return "roof=mem+log";
+    case kernel::softmax_cross_entropy: return "roof=exp+mem";
+    case kernel::categorical_cross_entropy:
+    case kernel::categorical_cross_entropy_onehot: return "roof=mem+log";
     case kernel::relu:
     case kernel::clip:
     case kernel::argmax:
-    case kernel::accuracy_count:
+    case kernel::accuracy:
     case kernel::dense_packed_size:
     case kernel::dense_pack:
     case kernel::sum: return "roof=mem";
@@ -167,13 +167,13 @@ struct problem {
         fill(x, rows * cols, -4, 4);
         y.allocate(rows * cols);
         break;
-      case kernel::softmax_cce_sparse:
+      case kernel::softmax_cross_entropy:
         fill(x, rows * cols, -4, 4);
         fill_labels();
         losses.allocate(rows);
         break;
-      case kernel::cce_sparse:
-      case kernel::cce_onehot: {
+      case kernel::categorical_cross_entropy:
+      case kernel::categorical_cross_entropy_onehot: {
         // Rows of probabilities: positive, summing to 1, as a softmax would give.
         fill(p, rows * cols, 0, 1);
         for (std::size_t i = 0; i < rows; ++i) {
@@ -183,7 +183,7 @@ struct problem {
           for (std::size_t j = 0; j < cols; ++j) r[j] = static_cast<T>(r[j] / sum);
         }
         fill_labels();
-        if (k == kernel::cce_onehot) {
+        if (k == kernel::categorical_cross_entropy_onehot) {
           t.allocate(rows * cols);
           for (std::size_t i = 0; i < rows; ++i) t.get()[i * cols + labels.get()[i]] = T(1);
         }
@@ -191,7 +191,7 @@ struct problem {
         break;
       }
       case kernel::argmax:
-      case kernel::accuracy_count:
+      case kernel::accuracy:
         fill(x, rows * cols, -4, 4);
         fill_labels();
         // A third of the labels right, as a model in training: the count is neither 0 nor rows.
@@ -233,19 +233,19 @@ struct problem {
       case kernel::relu:
       case kernel::clip:
       case kernel::softmax: return e * 2 * m;
-      case kernel::cce_sparse: return rows * (4 + 2 * e);  // a label, the one probability it picks, the loss
-      case kernel::cce_onehot: return e * (2 * m + rows);
-      case kernel::softmax_cce_sparse: return e * (m + rows) + 4.0 * rows;
+      case kernel::categorical_cross_entropy: return rows * (4 + 2 * e);  // a label, the one probability it picks, the loss
+      case kernel::categorical_cross_entropy_onehot: return e * (2 * m + rows);
+      case kernel::softmax_cross_entropy: return e * (m + rows) + 4.0 * rows;
       case kernel::argmax:
-      case kernel::accuracy_count: return e * m + 4.0 * rows;
+      case kernel::accuracy: return e * m + 4.0 * rows;
       case kernel::sum: return e * m;
     }
     return 0;
   }
-  // Elements processed: outputs for dense, input matrix elements otherwise (rows for cce_sparse, which
+  // Elements processed: outputs for dense, input matrix elements otherwise (rows for categorical_cross_entropy, which
   // touches one element per row).
   double elements() const {
-    if (k == kernel::cce_sparse) return double(rows);
+    if (k == kernel::categorical_cross_entropy) return double(rows);
     return double(rows) * cols;
   }
   // The data the call keeps live, which sets the cache level whose bandwidth bounds it: all buffers.
@@ -328,21 +328,21 @@ struct problem {
           }
         }
         return "";
-      case kernel::cce_sparse:
-      case kernel::cce_onehot:
+      case kernel::categorical_cross_entropy:
+      case kernel::categorical_cross_entropy_onehot:
         // -log(c) of an exact c: the log's error, E ulps of the result. One-hot: c is a sum of products
         // by 0 and 1 (exact for one-hot targets), gamma_cols relative in general, which moves the log
         // by at most gamma_cols.
         for (std::size_t i = 0; i < rows; ++i) {
-          const wide want = k == kernel::cce_sparse
-                                ? numerics::cce_sparse_one(p.get()[i * cols + labels.get()[i]], eps)
-                                : numerics::cce_onehot_row(p.get() + i * cols, t.get() + i * cols, cols, eps);
+          const wide want = k == kernel::categorical_cross_entropy
+                                ? numerics::categorical_cross_entropy_one(p.get()[i * cols + labels.get()[i]], eps)
+                                : numerics::categorical_cross_entropy_onehot_row(p.get() + i * cols, t.get() + i * cols, cols, eps);
           long double bound = elem_ulps * numerics::ulp_of<T>(want);
-          if (k == kernel::cce_onehot) bound += numerics::gamma<T>(cols);
+          if (k == kernel::categorical_cross_entropy_onehot) bound += numerics::gamma<T>(cols);
           if (bad(losses.get()[i], want, bound)) return fail("loss", i, 0, losses.get()[i], want, bound);
         }
         return "";
-      case kernel::softmax_cce_sparse:
+      case kernel::softmax_cross_entropy:
         // L = m + log(s) - x_l. s within gamma_cols + (E + 1 + d) u relative (see softmax), which moves
         // log(s) by as much absolutely; the log adds E ulps of log(s); the two additions round by at most
         // u (|m| + |log s| + |x_l| + |L|) together.
@@ -360,14 +360,14 @@ struct problem {
         }
         return "";
       case kernel::argmax:
-      case kernel::accuracy_count: {
+      case kernel::accuracy: {
         std::size_t want_count = 0;
         for (std::size_t i = 0; i < rows; ++i) {
           const std::int32_t want = numerics::argmax_row(x.get() + i * cols, cols);
           want_count += want == labels.get()[i];
           if (k == kernel::argmax && idx.get()[i] != want) return fail("idx", i, 0, idx.get()[i], want, 0);
         }
-        if (k == kernel::accuracy_count && count != want_count)
+        if (k == kernel::accuracy && count != want_count)
           return fail("count", 0, 0, static_cast<long double>(count), static_cast<long double>(want_count), 0);
         return "";
       }

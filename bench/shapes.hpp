@@ -38,11 +38,11 @@ inline constexpr shape softmax_shapes[] = {
     {"imagenet", 256, 1000, 0}, {"vocab", 64, 32000, 0},
 };
 
-// cce_sparse, cce_onehot, softmax_cce_sparse.
+// categorical_cross_entropy, categorical_cross_entropy_onehot, softmax_cross_entropy.
 inline constexpr shape loss_shapes[] = {
     {"book", 300, 3, 0}, {"mnist", 1024, 10, 0}, {"imagenet", 256, 1000, 0}, {"vocab", 64, 32000, 0}};
 
-// argmax, accuracy_count: the loss shapes plus hidden (many short rows: the index pass dominates).
+// argmax, accuracy: the loss shapes plus hidden (many short rows: the index pass dominates).
 inline constexpr shape argmax_shapes[] = {{"book", 300, 3, 0},         {"mnist", 1024, 10, 0},
                                           {"hidden", 4096, 128, 0},    {"imagenet", 256, 1000, 0},
                                           {"vocab", 64, 32000, 0}};

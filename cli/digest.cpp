@@ -18,12 +18,14 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
 #include <memory>
+#include <new>
 #include <sstream>
 #include <vector>
 
@@ -54,12 +56,32 @@ constexpr T inf = std::numeric_limits<T>::infinity();
 template <class T>
 constexpr T nan = std::numeric_limits<T>::quiet_NaN();
 
+// 64-byte aligned storage: the kernels' alignment peeling then takes the same path in every build and
+// process, so their instruction counts (callgrind_count.py --digest) do not move with the heap's layout.
+template <class T>
+struct aligned64 {
+  using value_type = T;
+  aligned64() = default;
+  template <class U>
+  aligned64(const aligned64<U>&) {}
+  T* allocate(std::size_t n) {
+    void* p = std::aligned_alloc(64, (n * sizeof(T) + 63) / 64 * 64);
+    if (!p) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, std::size_t) { std::free(p); }
+  template <class U>
+  bool operator==(const aligned64<U>&) const { return true; }
+};
+template <class T>
+using avec = std::vector<T, aligned64<T>>;
+
 // A rows x cols matrix with row stride ld >= cols; the padding holds a marker the kernels must not
 // change (hashed with the rest).
 template <class T>
 struct mat {
   std::size_t rows, cols, ld;
-  std::vector<T> v;
+  avec<T> v;
   mat(std::size_t r, std::size_t c, std::size_t pad = 0) : rows(r), cols(c), ld(c + pad), v(r * (c + pad), T(-3.25)) {}
   T& at(std::size_t i, std::size_t j) { return v[i * ld + j]; }
   matrix_view<T> view() { return {v.data(), rows, cols, ld}; }
@@ -121,8 +143,8 @@ mat<T> probabilities(rng& g, std::size_t rows, std::size_t cols, std::size_t pad
   return m;
 }
 
-std::vector<std::int32_t> labels(rng& g, std::size_t rows, std::size_t cols) {
-  std::vector<std::int32_t> l(rows);
+avec<std::int32_t> labels(rng& g, std::size_t rows, std::size_t cols) {
+  avec<std::int32_t> l(rows);
   for (auto& x : l) x = g.below(cols);
   return l;
 }
@@ -135,8 +157,8 @@ struct fnv {
     const auto* b = static_cast<const unsigned char*>(p);
     for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 0x100000001b3ull;
   }
-  template <class V>
-  void all(const std::vector<V>& v) { bytes(v.data(), v.size() * sizeof(V)); }
+  template <class V, class A>
+  void all(const std::vector<V, A>& v) { bytes(v.data(), v.size() * sizeof(V)); }
   template <class V>
   void one(V x) { bytes(&x, sizeof x); }
 };
@@ -160,7 +182,7 @@ void dense_digest(fnv& h) {
   for (const dense_case& c : dense_cases) {
     const mat<T> x = uniform<T>(g, c.rows, c.n_in, -1, 2, c.pad);
     const mat<T> w = uniform<T>(g, c.n_in, c.n_out, -1, 2, c.pad);
-    std::vector<T> b(c.n_out);
+    avec<T> b(c.n_out);
     for (auto& v : b) v = static_cast<T>(2 * g.unit() - 1);
     mat<T> y(c.rows, c.n_out, c.pad);
     if constexpr (Packed) {
@@ -207,7 +229,7 @@ void softmax_cross_entropy_digest(fnv& h) {
   for (std::size_t cols : row_widths) {
     const mat<T> x = logits<T>(g, cols, cols % 3);
     const auto l = labels(g, x.rows, cols);
-    std::vector<T> losses(x.rows);
+    avec<T> losses(x.rows);
     h.one(softmax_cross_entropy<T>(x.cview(), l, losses));
     h.all(losses);
   }
@@ -219,7 +241,7 @@ void cross_entropy_digest(fnv& h) {
   for (std::size_t cols : row_widths) {
     const mat<T> p = probabilities<T>(g, 9, cols, cols % 2);
     const auto l = labels(g, p.rows, cols);
-    std::vector<T> losses(p.rows);
+    avec<T> losses(p.rows);
     if constexpr (Onehot) {
       mat<T> t(p.rows, cols, cols % 2);
       for (std::size_t i = 0; i < p.rows; ++i)
@@ -243,11 +265,11 @@ void argmax_digest(fnv& h) {
       for (std::size_t j = 0; j < cols; ++j) x.at(i, j) = std::floor(x.at(i, j) / 4);
     auto l = labels(g, x.rows, cols);
     if constexpr (Kind == 0) {
-      std::vector<std::int32_t> idx(x.rows);
+      avec<std::int32_t> idx(x.rows);
       argmax<T>(x.cview(), idx);
       h.all(idx);
     } else {
-      std::vector<std::int32_t> idx(x.rows);
+      avec<std::int32_t> idx(x.rows);
       argmax<T>(x.cview(), idx);
       for (std::size_t i = 0; i < l.size(); i += 2) l[i] = idx[i];  // half right
       if constexpr (Kind == 1) {

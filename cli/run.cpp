@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "format.hpp"
+#include "renamed.hpp"
 #include "nnsimd/machine.hpp"
 #include "nnsimd/nnsimd.hpp"
 
@@ -25,7 +26,7 @@ const std::map<std::string, run_kernel>& run_kernels() {
       {"relu", {false, false, false, false, false, false, "y = max(0, x)"}},
       {"softmax", {false, false, false, false, false, false, "row-wise softmax"}},
       {"clip", {false, false, false, true, false, false, "y = clip(x, lo, hi) (default 1e-7, 1 - 1e-7)"}},
-      {"cross_entropy",
+      {"categorical_cross_entropy",
        {false, false, true, false, true, true,
         "per-sample -log(clipped prob of the label) and their mean; labels sparse (1-D int) or one-hot "
         "(2-D float, int or bool)"}},
@@ -194,7 +195,7 @@ run_result compute_typed(const run_request& r, memory_budget& budget) {
   const std::string out_what = "the output of " + r.kernel + " on " + r.x.name + " " + shape_str(xa.shape);
   run_result res;
 
-  const std::string& k = r.kernel;
+  const std::string k = current_name(r.kernel);
   if (k == "dense_forward" || k == "dense_relu") {
     const run_input& w_in = *r.w;
     const npy::array& wa = w_in.array;
@@ -274,7 +275,7 @@ run_result compute_typed(const run_request& r, memory_budget& budget) {
 }  // namespace
 
 const run_kernel& find_run_kernel(const std::string& name) {
-  const auto it = run_kernels().find(name);
+  const auto it = run_kernels().find(current_name(name));
   if (it == run_kernels().end()) {
     std::string names;
     for (const auto& [n, s] : run_kernels()) names += " " + n;

@@ -19,7 +19,7 @@ struct run_kernel {
   const char* help;
 };
 const std::map<std::string, run_kernel>& run_kernels();
-// The kernel called `name`, or npy::error listing the kernels there are.
+// The kernel called `name` (or an old name of it, renamed.def), or npy::error listing the kernels there are.
 const run_kernel& find_run_kernel(const std::string& name);
 
 // The bytes `nnsimd run` may hold at once for its inputs, their typed copies and its outputs. Every

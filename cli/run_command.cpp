@@ -107,6 +107,7 @@ void add_run(CLI::App& app, int& status) {
   auto* o = &options;
   std::string help = "Apply one kernel to .npy files and write .npy results. Kernels:";
   for (const auto& [n, s] : run_kernels()) help += "\n  " + n + ": " + s.help;
+  help += "\nOld names are still accepted (include/nnsimd/detail/renamed.def): cross_entropy.";
   help +=
       "\nOutputs are written all or nothing. Replacing a file keeps its permission bits; a symbolic link is "
       "followed (the file it points to is replaced); a read-only file is never replaced.";
@@ -120,7 +121,7 @@ void add_run(CLI::App& app, int& status) {
   cmd->add_option("--mean", o->mean_out, "Losses only: output .npy for the mean (default: <out>_mean.npy)");
   cmd->add_option("--lo", o->lo, "clip: lower bound (default 1e-7)");
   cmd->add_option("--hi", o->hi, "clip: upper bound (default 1 - 1e-7)");
-  cmd->add_option("--eps", o->eps, "cross_entropy: clipping epsilon (default 1e-7)");
+  cmd->add_option("--eps", o->eps, "categorical_cross_entropy: clipping epsilon (default 1e-7)");
   cmd->add_option("--isa", o->isa_name, "Cap the ISA (scalar, sse2, avx2, avx512, neon64); default: the best runnable");
   cmd->add_option("--threads", o->threads, "OpenMP threads (0: OpenMP's default)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--max-memory", o->max_memory,

@@ -25,11 +25,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # run_kernels() is a std::map: fuzz_run indexes its kernels in sorted order. Keep in sync with
 # cli/run.cpp (a kernel added there shifts the indices; --check then still passes, but re-run this).
-KERNELS = sorted(["dense_forward", "dense_relu", "relu", "softmax", "clip", "cross_entropy",
+KERNELS = sorted(["dense_forward", "dense_relu", "relu", "softmax", "clip", "categorical_cross_entropy",
                   "softmax_cross_entropy", "accuracy", "argmax"])
 # What each kernel takes: (w, b, labels).
 TAKES = {"dense_forward": (1, 1, 0), "dense_relu": (1, 1, 0), "relu": (0, 0, 0), "softmax": (0, 0, 0),
-         "clip": (0, 0, 0), "cross_entropy": (0, 0, 1), "softmax_cross_entropy": (0, 0, 1),
+         "clip": (0, 0, 0), "categorical_cross_entropy": (0, 0, 1), "softmax_cross_entropy": (0, 0, 1),
          "accuracy": (0, 0, 1), "argmax": (0, 0, 0)}
 
 PACK = {"<f4": "<f", "<f8": "<d", "<i4": "<i", "<i8": "<q", "|u1": "<B", "|b1": "<?"}
@@ -186,14 +186,14 @@ def run_seeds():
                     ("onehot-b1", arr("|b1", (3, 4), bytes([1, 0, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0]))),
                     ("onehot-i8", arr("<i8", (3, 4), struct.pack("<12q", *[0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1]))),
                     ("out-of-range", arr("<i4", (3,), struct.pack("<3i", 0, 4, -1)))]:
-        s["gen-cross_entropy-%s.bin" % lt] = run_seed("cross_entropy", [probs, lab])
+        s["gen-categorical_cross_entropy-%s.bin" % lt] = run_seed("categorical_cross_entropy", [probs, lab])
         s["gen-accuracy-%s.bin" % lt] = run_seed("accuracy", [probs, lab])
         s["gen-softmax_cross_entropy-%s.bin" % lt] = run_seed("softmax_cross_entropy", [probs, lab])
-    s["gen-cross_entropy-eps.bin"] = run_seed("cross_entropy", [probs, arr("<i4", (3,), struct.pack("<3i", 0, 1, 2))],
+    s["gen-categorical_cross_entropy-eps.bin"] = run_seed("categorical_cross_entropy", [probs, arr("<i4", (3,), struct.pack("<3i", 0, 1, 2))],
                                               eps=1e-3)
-    s["gen-cross_entropy-bad-eps.bin"] = run_seed("cross_entropy", [probs, arr("<i4", (3,), struct.pack("<3i", 0, 1, 2))],
+    s["gen-categorical_cross_entropy-bad-eps.bin"] = run_seed("categorical_cross_entropy", [probs, arr("<i4", (3,), struct.pack("<3i", 0, 1, 2))],
                                                   eps=0.75)
-    s["gen-cross_entropy-empty.bin"] = run_seed("cross_entropy", [arr(f4, (0, 4)), arr("<i4", (0,))])
+    s["gen-categorical_cross_entropy-empty.bin"] = run_seed("categorical_cross_entropy", [arr(f4, (0, 4)), arr("<i4", (0,))])
     s["gen-accuracy-all-inputs.bin"] = run_seed("accuracy", [probs, arr(f4, (4, 2)), arr(f4, (2,)),
                                                              arr("<i4", (3,), struct.pack("<3i", 0, 1, 2))],
                                                 all_inputs=True)

@@ -237,7 +237,7 @@ T categorical_cross_entropy(const_matrix_view<T> probs, std::span<const std::int
   std::vector<T> scratch;
   T* out = loss_buffer(fn, losses, probs.rows, scratch);
   const auto& t = detail::active_table<T>();
-  t.cce_sparse(probs.data, probs.ld, labels.data(), out, probs.rows, probs.cols, eps);
+  t.categorical_cross_entropy(probs.data, probs.ld, labels.data(), out, probs.rows, probs.cols, eps);
   return mean_of(t, out, probs.rows);
 }
 
@@ -253,7 +253,7 @@ T categorical_cross_entropy(const_matrix_view<T> probs, const_matrix_view<T> one
   std::vector<T> scratch;
   T* out = loss_buffer(fn, losses, probs.rows, scratch);
   const auto& t = detail::active_table<T>();
-  t.cce_onehot(probs.data, probs.ld, onehot.data, onehot.ld, out, probs.rows, probs.cols, eps);
+  t.categorical_cross_entropy_onehot(probs.data, probs.ld, onehot.data, onehot.ld, out, probs.rows, probs.cols, eps);
   return mean_of(t, out, probs.rows);
 }
 
@@ -267,7 +267,7 @@ T softmax_cross_entropy(const_matrix_view<T> logits, std::span<const std::int32_
   std::vector<T> scratch;
   T* out = loss_buffer(fn, losses, logits.rows, scratch);
   const auto& t = detail::active_table<T>();
-  t.softmax_cce_sparse(logits.data, logits.ld, labels.data(), out, logits.rows, logits.cols);
+  t.softmax_cross_entropy(logits.data, logits.ld, labels.data(), out, logits.rows, logits.cols);
   return mean_of(t, out, logits.rows);
 }
 
@@ -279,7 +279,7 @@ double accuracy(const_matrix_view<T> scores, std::span<const std::int32_t> label
   check_classes(fn, "scores", scores.rows, scores.cols);
   check_labels(fn, labels, scores.rows, scores.cols);
   if (scores.rows == 0) return std::numeric_limits<double>::quiet_NaN();
-  const std::size_t hits = detail::active_table<T>().accuracy_count(scores.data, scores.ld, labels.data(), scores.rows, scores.cols);
+  const std::size_t hits = detail::active_table<T>().accuracy(scores.data, scores.ld, labels.data(), scores.rows, scores.cols);
   return static_cast<double>(hits) / static_cast<double>(scores.rows);
 }
 
@@ -295,7 +295,7 @@ double accuracy(const_matrix_view<T> scores, const_matrix_view<T> onehot) {
   const auto& t = detail::active_table<T>();
   std::vector<std::int32_t> labels(scores.rows);
   t.argmax(onehot.data, onehot.ld, labels.data(), onehot.rows, onehot.cols);
-  return static_cast<double>(t.accuracy_count(scores.data, scores.ld, labels.data(), scores.rows, scores.cols)) /
+  return static_cast<double>(t.accuracy(scores.data, scores.ld, labels.data(), scores.rows, scores.cols)) /
          static_cast<double>(scores.rows);
 }
 

@@ -1,4 +1,4 @@
-// argmax and accuracy_count: exact against numpy.argmax's rule (numerics::argmax_row: first index of the
+// argmax and accuracy: exact against numpy.argmax's rule (numerics::argmax_row: first index of the
 // maximum, first NaN wins) on every ISA: ties, NaN, +-inf, all -inf rows, long rows spanning several
 // chunks, strided inputs, thread-count invariance; and the book's accuracy example through the public API.
 #include <vector>
@@ -83,9 +83,9 @@ TEST_P(Argmax, EveryWinnerPosition) {
   });
 }
 
-class AccuracyCount : public IsaTest {};
+class Accuracy : public IsaTest {};
 
-TEST_P(AccuracyCount, ExactEveryShapeStrided) {
+TEST_P(Accuracy, ExactEveryShapeStrided) {
   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
     for (std::size_t cols : col_counts())
       for (std::size_t rows : row_counts<T>(GetParam().target)) {
@@ -100,13 +100,13 @@ TEST_P(AccuracyCount, ExactEveryShapeStrided) {
           if (r % 2 == 0) labels[r] = a;
           expected += labels[r] == a;
         }
-        ASSERT_EQ(t.accuracy_count(x.data(), x.ld, labels.data(), rows, cols), expected) << rows << " x " << cols;
+        ASSERT_EQ(t.accuracy(x.data(), x.ld, labels.data(), rows, cols), expected) << rows << " x " << cols;
         EXPECT_TRUE(x.padding_intact());
       }
   });
 }
 
-TEST_P(AccuracyCount, SameForEveryThreadCount) {
+TEST_P(Accuracy, SameForEveryThreadCount) {
   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
     for (std::size_t cols : {std::size_t{3}, std::size_t{1000}}) {
       const std::size_t rows = 1001;
@@ -118,7 +118,7 @@ TEST_P(AccuracyCount, SameForEveryThreadCount) {
       for (int threads : {1, 2}) {
         set_num_threads(threads);
         set_parallel_threshold(threads > 1 ? 0 : default_parallel_threshold);
-        EXPECT_EQ(t.accuracy_count(x.data(), x.ld, labels.data(), rows, cols), expected) << threads << " threads";
+        EXPECT_EQ(t.accuracy(x.data(), x.ld, labels.data(), rows, cols), expected) << threads << " threads";
         std::vector<std::int32_t> idx(rows);
         t.argmax(x.data(), x.ld, idx.data(), rows, cols);
         for (std::size_t r = 0; r < rows; ++r) ASSERT_EQ(idx[r], numerics::argmax_row(&x(r, 0), cols));
@@ -130,7 +130,7 @@ TEST_P(AccuracyCount, SameForEveryThreadCount) {
 }
 
 NNSIMD_INSTANTIATE_ISA_SUITE(Argmax);
-NNSIMD_INSTANTIATE_ISA_SUITE(AccuracyCount);
+NNSIMD_INSTANTIATE_ISA_SUITE(Accuracy);
 
 // The book's accuracy example (chapter 5 and notebook 001): predictions [0, 0, 1] against [0, 1, 1].
 // The count is exact and 2 / 3 is one correctly rounded division, the double NumPy prints as

@@ -1,4 +1,4 @@
-// softmax_cce_sparse (cross-entropy on logits): every loss within the derived bound of
+// softmax_cross_entropy (cross-entropy on logits): every loss within the derived bound of
 // numerics/tolerance.hpp (fused softmax cross-entropy section) against the long-double oracle; NaN /
 // infinite rows as the oracle says; the same bits for every thread count and under caller FTZ/DAZ.
 #include <cstring>
@@ -35,7 +35,7 @@ template <class T>
     }
     const long double alpha = numerics::softmax_sum_rel(xr, n);
     const long double b =
-        numerics::softmax_cce_bound<T>(m, xr[labels[r]], std::log(s), alpha, n, exact);
+        numerics::softmax_cross_entropy_bound<T>(m, xr[labels[r]], std::log(s), alpha, n, exact);
     auto ok = within(losses[r], exact, b);
     if (!ok) return ok << " at row " << r << " of " << x.rows << "x" << n << ", label " << labels[r];
   }
@@ -51,7 +51,7 @@ TEST_P(SoftmaxCrossEntropy, WithinBoundEveryShapeStrided) {
         fill_logit_rows(x, static_cast<std::uint32_t>(cols * 100 + rows));
         const auto labels = random_labels(rows, cols, static_cast<std::uint32_t>(rows + cols));
         std::vector<T> losses(rows + 1, T(-7));
-        t.softmax_cce_sparse(x.data(), x.ld, labels.data(), losses.data(), rows, cols);
+        t.softmax_cross_entropy(x.data(), x.ld, labels.data(), losses.data(), rows, cols);
         ASSERT_TRUE(check_losses(x, labels, losses)) << rows << "x" << cols;
         ASSERT_EQ(losses[rows], T(-7)) << "wrote past the last loss, " << rows << "x" << cols;
         ASSERT_TRUE(x.padding_intact());
@@ -70,7 +70,7 @@ TEST_P(SoftmaxCrossEntropy, TransposeEveryShortShape) {
         fill_uniform(x, T(-3), T(3), static_cast<std::uint32_t>(cols * 1000 + rows));
         const auto labels = random_labels(rows, cols, static_cast<std::uint32_t>(rows * 7 + cols));
         std::vector<T> losses(rows + 1, T(-7));
-        t.softmax_cce_sparse(x.data(), x.ld, labels.data(), losses.data(), rows, cols);
+        t.softmax_cross_entropy(x.data(), x.ld, labels.data(), losses.data(), rows, cols);
         ASSERT_TRUE(check_losses(x, labels, losses)) << rows << "x" << cols;
         ASSERT_EQ(losses[rows], T(-7)) << "wrote past the last loss, " << rows << "x" << cols;
         ASSERT_TRUE(x.padding_intact());
@@ -132,7 +132,7 @@ TEST_P(SoftmaxCrossEntropy, AdversarialValues) {
       std::vector<std::int32_t> labels(rows);
       for (std::size_t r = 0; r < rows; ++r) adversarial_row(&x(r, 0), cols, r % 10, labels[r], gen);
       std::vector<T> losses(rows);
-      t.softmax_cce_sparse(x.data(), x.ld, labels.data(), losses.data(), rows, cols);
+      t.softmax_cross_entropy(x.data(), x.ld, labels.data(), losses.data(), rows, cols);
       ASSERT_TRUE(check_losses(x, labels, losses)) << "cols " << cols;
     }
   });
@@ -149,16 +149,16 @@ TEST_P(SoftmaxCrossEntropy, SameBitsForEveryThreadCountAndFtzDaz) {
       std::vector<T> l1(rows), l2(rows), l3(rows);
       set_parallel_threshold(0);
       set_num_threads(1);
-      t.softmax_cce_sparse(x.data(), x.ld, labels.data(), l1.data(), rows, cols);
+      t.softmax_cross_entropy(x.data(), x.ld, labels.data(), l1.data(), rows, cols);
       set_num_threads(2);
-      t.softmax_cce_sparse(x.data(), x.ld, labels.data(), l2.data(), rows, cols);
+      t.softmax_cross_entropy(x.data(), x.ld, labels.data(), l2.data(), rows, cols);
       set_num_threads(0);
       set_parallel_threshold(default_parallel_threshold);
       ASSERT_EQ(std::memcmp(l1.data(), l2.data(), rows * sizeof(T)), 0) << "threads, cols " << cols;
 #if defined(__x86_64__) || defined(_M_X64)
       const unsigned saved = _mm_getcsr();
       _mm_setcsr(saved | (1u << 15) | (1u << 6));
-      t.softmax_cce_sparse(x.data(), x.ld, labels.data(), l3.data(), rows, cols);
+      t.softmax_cross_entropy(x.data(), x.ld, labels.data(), l3.data(), rows, cols);
       _mm_setcsr(saved);
       ASSERT_EQ(std::memcmp(l1.data(), l3.data(), rows * sizeof(T)), 0) << "FTZ/DAZ, cols " << cols;
 #endif

@@ -84,8 +84,8 @@ enum class op : int {
   clip_default_bounds,
   softmax_short,
   softmax_long,
-  cce_sparse,
-  cce_onehot,
+  categorical_cross_entropy,
+  categorical_cross_entropy_onehot,
   softmax_cce_short,
   softmax_cce_long,
   softmax_cce_mean_only,  // the scratch buffer for the per-sample losses
@@ -193,13 +193,13 @@ bytes run(op o, const data<T>& d, const packed_dense<T>* layer) {
       append(out, y.storage);
       break;
     }
-    case op::cce_sparse: {
+    case op::categorical_cross_entropy: {
       std::vector<T> losses(d.p.rows);
       append_scalar(out, categorical_cross_entropy<T>(d.p.cview(), d.lab_p, losses));
       append(out, losses);
       break;
     }
-    case op::cce_onehot: {
+    case op::categorical_cross_entropy_onehot: {
       std::vector<T> losses(d.p.rows);
       append_scalar(out, categorical_cross_entropy<T>(d.p.cview(), d.t.cview(), losses));
       append(out, losses);
@@ -283,13 +283,13 @@ bytes run_table(op o, const data<T>& d, const detail::kernel_table<T>& k) {
       append(out, y.storage);
       break;
     }
-    case op::cce_sparse:
-    case op::cce_onehot: {
+    case op::categorical_cross_entropy:
+    case op::categorical_cross_entropy_onehot: {
       std::vector<T> losses(d.p.rows);
-      if (o == op::cce_sparse)
-        k.cce_sparse(d.p.data(), d.p.ld, d.lab_p.data(), losses.data(), d.p.rows, d.p.cols, T(1e-7));
+      if (o == op::categorical_cross_entropy)
+        k.categorical_cross_entropy(d.p.data(), d.p.ld, d.lab_p.data(), losses.data(), d.p.rows, d.p.cols, T(1e-7));
       else
-        k.cce_onehot(d.p.data(), d.p.ld, d.t.data(), d.t.ld, losses.data(), d.p.rows, d.p.cols, T(1e-7));
+        k.categorical_cross_entropy_onehot(d.p.data(), d.p.ld, d.t.data(), d.t.ld, losses.data(), d.p.rows, d.p.cols, T(1e-7));
       append_scalar(out, mean(losses));
       append(out, losses);
       break;
@@ -300,7 +300,7 @@ bytes run_table(op o, const data<T>& d, const detail::kernel_table<T>& k) {
       const bool shrt = o == op::softmax_cce_short;
       const strided<T>& z = shrt ? d.zs : d.zl;
       std::vector<T> losses(z.rows);
-      k.softmax_cce_sparse(z.data(), z.ld, (shrt ? d.lab_zs : d.lab_zl).data(), losses.data(), z.rows, z.cols);
+      k.softmax_cross_entropy(z.data(), z.ld, (shrt ? d.lab_zs : d.lab_zl).data(), losses.data(), z.rows, z.cols);
       append_scalar(out, mean(losses));
       if (o != op::softmax_cce_mean_only) append(out, losses);
       break;
@@ -317,7 +317,7 @@ bytes run_table(op o, const data<T>& d, const detail::kernel_table<T>& k) {
     case op::accuracy_onehot: {
       std::vector<std::int32_t> labels = d.lab_p;
       if (o == op::accuracy_onehot) k.argmax(d.t.data(), d.t.ld, labels.data(), d.t.rows, d.t.cols);
-      const std::size_t hits = k.accuracy_count(d.s.data(), d.s.ld, labels.data(), d.s.rows, d.s.cols);
+      const std::size_t hits = k.accuracy(d.s.data(), d.s.ld, labels.data(), d.s.rows, d.s.cols);
       append_scalar(out, static_cast<double>(hits) / static_cast<double>(d.s.rows));
       break;
     }

@@ -6,7 +6,7 @@ contains SYMBOL, the calls and the instructions executed inside it and its calle
 call. valgrind does not decode AVX-512, so under it the CPU shows AVX2 at most: profile the avx2 (or sse2)
 implementations. Example (what binds the sparse cross-entropy at 1024 x 10):
 
-    tools/callgrind_count.py build/release/bench/nnsimd_bench 'cce_sparse/f32/avx2/mnist:1024x10' cce_sparse
+    tools/callgrind_count.py build/release/bench/nnsimd_bench 'categorical_cross_entropy/f32/avx2/mnist:1024x10' categorical_cross_entropy
     tools/callgrind_count.py build/release/bench/nnsimd_bench 'limit/log/f32/avx2' vlog
 
 The second reports the instructions of xsimd::log per call of the limit loop (n elements per call).
@@ -108,7 +108,7 @@ def main() -> int:
         return digest_main(ap.parse_args())
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("bench", help="path to nnsimd_bench")
-    ap.add_argument("name", help="exact benchmark name, e.g. cce_sparse/f32/avx2/mnist:1024x10")
+    ap.add_argument("name", help="exact benchmark name, e.g. categorical_cross_entropy/f32/avx2/mnist:1024x10")
     ap.add_argument("symbol", help="substring of the function(s) to report")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

@@ -35,6 +35,7 @@ import math
 import os
 import shutil
 import subprocess
+import tempfile
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -132,8 +133,21 @@ def run_gbench_compare(path_a, path_b):
     py = python_with_scipy()
     if not py:
         return "(compare.py needs scipy: apt-get install python3-scipy)"
-    p = subprocess.run([py, GBENCH_COMPARE, "--no-color", "-a", "benchmarks", os.path.abspath(path_a),
-                        os.path.abspath(path_b)], capture_output=True, text=True)
+    # compare.py pairs benchmarks by name: give it copies with the renames of renamed.def applied, so a run
+    # stored before a rename still pairs with one made after it.
+    with tempfile.TemporaryDirectory() as tmp:
+        copies = []
+        for i, path in enumerate((path_a, path_b)):
+            data = S.read_json(path)
+            for b in data.get("benchmarks", []):
+                for key in ("name", "run_name"):
+                    if key in b:
+                        b[key] = S.alias(b[key])
+            copies.append(os.path.join(tmp, "%d-%s" % (i, os.path.basename(path))))
+            with open(copies[-1], "w") as f:
+                json.dump(data, f)
+        p = subprocess.run([py, GBENCH_COMPARE, "--no-color", "-a", "benchmarks", *copies],
+                           capture_output=True, text=True)
     return (p.stdout + p.stderr).rstrip()
 
 

@@ -28,6 +28,7 @@ import json
 import math
 import os
 import re
+from pathlib import Path
 import statistics
 import sys
 from collections import namedtuple
@@ -38,7 +39,7 @@ COMPACT_SCHEMA = "nnsimd-bench-compact-%d" % RESULT_SCHEMA_VERSION
 COMPACT_PREFIX = "nnsimd-bench-compact-"
 
 KERNELS = ["dense_forward", "dense_relu", "dense_packed_forward", "dense_packed_relu", "relu", "clip", "softmax",
-           "cce_sparse", "cce_onehot", "softmax_cce_sparse", "argmax", "accuracy_count"]
+           "categorical_cross_entropy", "categorical_cross_entropy_onehot", "softmax_cross_entropy", "argmax", "accuracy"]
 ISAS = ["sse2", "avx2", "avx512", "neon64"]
 COPY_LIKE = {"relu", "clip", "softmax"}  # write as many bytes as they read: held to copy bandwidth
 LEVELS = ["L1", "L2", "L3", "DRAM"]
@@ -50,9 +51,17 @@ AGGREGATES = ("mean", "median", "stddev", "cv")
 # Old benchmark-name parts -> new ones, applied by canonical() to every name any reader sees, so a run made
 # before a rename lines up with one made after. A key is either a whole canonical name
 # ("relu/f32/avx2/elems:4096") or one '/'-separated part (a kernel, an impl, a shape), which is then
-# renamed wherever it appears, e.g. "cce_sparse": "cross_entropy_sparse". Whole names are tried first.
-NAME_ALIASES = {
-}
+# renamed wherever it appears, e.g. "categorical_cross_entropy": "cross_entropy_sparse". Whole names are tried first.
+RENAMED_DEF = Path(__file__).resolve().parent.parent / "include" / "nnsimd" / "detail" / "renamed.def"
+
+
+def read_renamed(path=RENAMED_DEF):
+    """{old: new} from the NNSIMD_RENAMED("old", "new") lines of renamed.def (the one table of renames,
+    shared with the C++ readers)."""
+    return dict(re.findall(r'^NNSIMD_RENAMED\("([^"]+)",\s*"([^"]+)"\)', path.read_text(), re.M))
+
+
+NAME_ALIASES = read_renamed()
 
 
 # --- names -----------------------------------------------------------------------------------------------
@@ -356,7 +365,7 @@ def mem_limit_level(res, b):
 
 
 def logs_rate(b):
-    """logs per second of a mem+log kernel: the `logs` counter if the benchmark has one; cce_sparse counts
+    """logs per second of a mem+log kernel: the `logs` counter if the benchmark has one; categorical_cross_entropy counts
     one element (the picked probability) per row, so elements; otherwise one log per row of a rows x cols
     shape, i.e. elements / cols (bench/problem.hpp counts rows x cols elements)."""
     c = b.counters
@@ -364,7 +373,7 @@ def logs_rate(b):
         return c["logs"]
     if "elements" not in c:
         return None
-    if b.kernel == "cce_sparse":
+    if b.kernel == "categorical_cross_entropy":
         return c["elements"]
     m = re.search(r"x(\d+)$", b.shape or "")
     return c["elements"] / int(m.group(1)) if m else None
@@ -414,7 +423,7 @@ def roof_level(res, b):
       exp      elements/s over limit/exp of the same dtype and ISA (one exp per element).
       mem+log  the binding one of two ceilings: max(bytes/s over the mem ceiling above, logs/s over
                limit/log of the same dtype and ISA), logs/s being the `logs` counter if present, else one
-               log per row (cce_sparse's elements are its rows; cce_onehot's are rows x cols).
+               log per row (categorical_cross_entropy's elements are its rows; categorical_cross_entropy_onehot's are rows x cols).
       The scalar reference, the peers (and any ISA whose own limit is missing from the file) are held to
       the machine's best ISA (the highest limit measured): the question for them is how far they are from
       what this machine can do."""

@@ -34,7 +34,7 @@ info = subprocess.run([nnsimd, "info"], capture_output=True, text=True, check=Tr
 isas = next(l for l in info.splitlines() if l.startswith("runnable ISAs:")).split(":")[1].split()
 rows = {(r["kernel"], r["dtype"], r["isa"]) for r in data["results"]}
 expect("the report covers every kernel x dtype x runnable ISA",
-       all((k, d, i) in rows for k in ("dense_forward", "relu", "softmax", "cce_sparse", "argmax")
+       all((k, d, i) in rows for k in ("dense_forward", "relu", "softmax", "categorical_cross_entropy", "argmax")
            for d in ("f32", "f64") for i in isas))
 
 unchecked = sorted({r["kernel"] for r in data["results"] if not r["bound_checked"]})
@@ -48,8 +48,8 @@ expect("--tolerance-scale 0 exits 1 and names the failing kernels",
 scaled = json.load(open(os.path.join(work, "scaled.json")))
 failing = {r["kernel"] for r in scaled["results"] if not r["pass"]}
 expect("with no slack the inexact kernels fail, softmax and the fused loss among them (%s)" % sorted(failing),
-       {"dense_forward", "softmax", "softmax_cce_sparse", "cce_sparse"} <= failing
-       and not failing & {"relu", "clip", "argmax", "accuracy_count"})
+       {"dense_forward", "softmax", "softmax_cross_entropy", "categorical_cross_entropy"} <= failing
+       and not failing & {"relu", "clip", "argmax", "accuracy"})
 
 base = dict(data)
 base["results"] = [dict(r, max_ulp=0.0) if r["kernel"] == "dense_forward" else r for r in data["results"]]

@@ -93,23 +93,23 @@ for dt in (np.float32, np.float64):
         for lab_dt in (np.int32, np.int64, np.uint8):
             labels = y_sparse.astype(lab_dt)
             mean_path = os.path.join(work, "out_mean.npy")
-            got = run("cross_entropy", isa, out, x=probs, labels=labels)
+            got = run("categorical_cross_entropy", isa, out, x=probs, labels=labels)
             mean = np.load(mean_path)
             exact = -np.log(np.clip(probs.astype(L), L(dt(1e-7)), L(dt(1) - dt(1e-7)))[np.arange(37), y_sparse])
             err = np.abs(got.astype(L) - exact)
-            check(f"cross_entropy sparse {np.dtype(lab_dt).name} {tag}",
+            check(f"categorical_cross_entropy sparse {np.dtype(lab_dt).name} {tag}",
                   got.dtype == dt and got.shape == (37,) and (err <= np.spacing(exact.astype(dt)).astype(L)).all(),
                   f"max err {np.max(err)}")
             exact_mean = got.astype(L).mean()
-            check(f"cross_entropy mean {tag}", mean.shape == () and mean.dtype == dt and
+            check(f"categorical_cross_entropy mean {tag}", mean.shape == () and mean.dtype == dt and
                   abs(L(mean) - exact_mean) <= 2 * u * abs(exact_mean), f"{mean} vs {exact_mean}")
             acc = run("accuracy", isa, out, x=probs, labels=labels)
             check(f"accuracy {tag}", acc.shape == () and acc == np.mean(np.argmax(probs, axis=1) == y_sparse))
         onehot = np.eye(10, dtype=dt)[y_sparse]
-        got = run("cross_entropy", isa, out, x=probs, labels=onehot)
+        got = run("categorical_cross_entropy", isa, out, x=probs, labels=onehot)
         exact = -np.log(np.sum(np.clip(probs.astype(L), L(dt(1e-7)), L(dt(1) - dt(1e-7))) * onehot.astype(L), axis=1))
         err = np.abs(got.astype(L) - exact)
-        check(f"cross_entropy one-hot {tag}", (err <= 10 * u * exact + np.spacing(exact.astype(dt)).astype(L)).all(),
+        check(f"categorical_cross_entropy one-hot {tag}", (err <= 10 * u * exact + np.spacing(exact.astype(dt)).astype(L)).all(),
               f"max err {np.max(err)}")
         acc = run("accuracy", isa, out, x=probs, labels=onehot)
         check(f"accuracy one-hot {tag}", acc == np.mean(np.argmax(probs, axis=1) == np.argmax(onehot, axis=1)))

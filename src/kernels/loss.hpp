@@ -75,7 +75,7 @@ inline xsimd::batch<T, Arch> iota() {
 // does with a float32 array (1 - 1e-7f = 1 - 1.1920929e-7). NaN stays NaN (clip keeps it, log(NaN) is
 // NaN).
 template <class Arch, class T>
-void cce_sparse(const T* p, std::size_t ldp, const std::int32_t* labels, T* losses, std::size_t rows,
+void categorical_cross_entropy(const T* p, std::size_t ldp, const std::int32_t* labels, T* losses, std::size_t rows,
                 std::size_t cols, T eps) {
   using V = xsimd::batch<T, Arch>;
   constexpr std::size_t L = V::size;
@@ -104,7 +104,7 @@ void cce_sparse(const T* p, std::size_t ldp, const std::int32_t* labels, T* loss
 #if defined(__x86_64__) || defined(_M_X64)
 namespace loss_detail {
 
-// ---- AVX-512 short rows of cce_onehot: masked row loads and a transpose-reduce ---------------------
+// ---- AVX-512 short rows of categorical_cross_entropy_onehot: masked row loads and a transpose-reduce ---------------------
 // Instead of building each column of L rows from L scalar loads (about 2 x 16 inserts per column: 5.5
 // us for 1024 x 10 float), each row is read with masked loads into a slot of w lanes (w = cols rounded
 // up to a power of 2, at most L; L / w rows per vector), clipped and multiplied there, and the w vectors
@@ -274,7 +274,7 @@ struct cce_onehot_cfg {
 };
 
 template <class Arch, class T>
-void cce_onehot(const T* p, std::size_t ldp, const T* t, std::size_t ldt, T* losses, std::size_t rows,
+void categorical_cross_entropy_onehot(const T* p, std::size_t ldp, const T* t, std::size_t ldt, T* losses, std::size_t rows,
                 std::size_t cols, T eps) {
   using V = xsimd::batch<T, Arch>;
   constexpr std::size_t L = V::size;
@@ -607,7 +607,7 @@ void argmax(const T* x, std::size_t ldx, std::int32_t* idx, std::size_t rows, st
 // The number of rows whose argmax is the label. Each thread counts its rows (blocks of 16 L rows through
 // a stack buffer) and adds its count once: integer, so exact and the same for every thread count.
 template <class Arch, class T>
-std::size_t accuracy_count(const T* x, std::size_t ldx, const std::int32_t* labels, std::size_t rows,
+std::size_t accuracy(const T* x, std::size_t ldx, const std::int32_t* labels, std::size_t rows,
                            std::size_t cols) {
   constexpr std::size_t L = xsimd::batch<T, Arch>::size, B = 16 * L;
   std::atomic<std::size_t> total{0};

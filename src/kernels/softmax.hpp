@@ -651,7 +651,7 @@ void softmax(const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t row
 // of two of m (Sterbenz), so a large |m| does not cost absolute accuracy (m + log(s) first would lose
 // |m| u).
 template <class Arch, class T>
-void softmax_cce_sparse(const T* x, std::size_t ldx, const std::int32_t* labels, T* losses, std::size_t rows,
+void softmax_cross_entropy(const T* x, std::size_t ldx, const std::int32_t* labels, T* losses, std::size_t rows,
                         std::size_t cols) {
   namespace sd = softmax_detail;
   if (rows == 0 || cols == 0) return;

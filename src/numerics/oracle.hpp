@@ -93,12 +93,12 @@ wide softmax_cross_entropy_row(const T* x, std::size_t cols, std::int32_t label)
 
 // -log(clip(p, eps, 1 - eps)), the bounds rounded to T as the kernels do.
 template <class T>
-wide cce_sparse_one(T p, T eps) {
+wide categorical_cross_entropy_one(T p, T eps) {
   return -std::log(clip<T>(p, eps, T(1) - eps));
 }
 
 template <class T>
-wide cce_onehot_row(const T* p, const T* t, std::size_t cols, T eps) {
+wide categorical_cross_entropy_onehot_row(const T* p, const T* t, std::size_t cols, T eps) {
   wide s = 0;
   for (std::size_t j = 0; j < cols; ++j) s += clip<T>(p[j], eps, T(1) - eps) * wide(t[j]);
   return -std::log(s);

@@ -113,13 +113,13 @@ long double softmax_bound(long double y, long double d, long double alpha, std::
 // So 1 ULP of the result bounds the log, with margin (NEON runs the same xsimd polynomial).
 inline constexpr long double log_ulps = 1;
 
-// cce_sparse: -log(clip(p)) with the clip exact, so the log's error only.
+// categorical_cross_entropy: -log(clip(p)) with the clip exact, so the log's error only.
 template <class T>
-long double cce_sparse_bound(long double exact) {
+long double categorical_cross_entropy_bound(long double exact) {
   return log_ulps * ulp_of<T>(exact);
 }
 
-// cce_onehot: s = sum_j clip(p_j) t_j computed in T with n = cols products and n - 1 additions, in any
+// categorical_cross_entropy_onehot: s = sum_j clip(p_j) t_j computed in T with n = cols products and n - 1 additions, in any
 // order, with or without FMA: |s^ - s| <= gamma_n * A, A = sum_j clip(p_j) |t_j| (Higham eq. 3.5). With
 // labels t >= 0 (one-hot or soft) A = s, so s^ = s (1 + d) with |d| <= gamma_n; otherwise
 // |d| <= gamma_n * A / s =: d_max (`abs_over_sum` = A / s). Then
@@ -127,7 +127,7 @@ long double cce_sparse_bound(long double exact) {
 // about gamma_n: 10 columns of float give 6e-7 absolute, 32000 give 1.9e-3. The log of s^ adds
 // log_ulps ULPs of its result, whose magnitude is at most |exact| + that first term.
 template <class T>
-long double cce_onehot_bound(long double exact, std::size_t n, long double abs_over_sum = 1) {
+long double categorical_cross_entropy_onehot_bound(long double exact, std::size_t n, long double abs_over_sum = 1) {
   const long double d = gamma<T>(static_cast<long double>(n)) * abs_over_sum;
   if (!(d < 1)) return INFINITY;
   const long double a = -std::log1p(-d);
@@ -153,17 +153,17 @@ inline long double sum_bound(long double sum_abs, std::size_t n) {
 //     (0 when x_l is within a factor 2 of m, Sterbenz), then one rounded addition: u |result|.
 //     (fl(m + log s~) first would cost u (|m| + log S): 6e-4 absolute for float logits of 1e4.)
 //   B1 = first rounding + lambda + 2 E_log u (log(S) + lambda);  bound = B1 + u (|loss| + B1).
-inline constexpr long double softmax_cce_log_ulps = 0.85L;
+inline constexpr long double softmax_cross_entropy_log_ulps = 0.85L;
 
 template <class T>
-long double softmax_cce_bound(long double m, long double x_label, long double log_s, long double alpha, std::size_t n,
+long double softmax_cross_entropy_bound(long double m, long double x_label, long double log_s, long double alpha, std::size_t n,
                               long double loss) {
   const long double u = unit_roundoff<T>();
   const long double sigma = (1 + alpha) * (1 + gamma<T>(static_cast<long double>(n > 1 ? n - 1 : 0))) - 1;
   if (!(sigma < 1)) return INFINITY;
   const long double lambda = -std::log1p(-sigma);
   const long double first = u * std::fabs(m - x_label);
-  const long double b1 = first + lambda + 2 * softmax_cce_log_ulps * u * (log_s + lambda);
+  const long double b1 = first + lambda + 2 * softmax_cross_entropy_log_ulps * u * (log_s + lambda);
   return b1 + u * (std::fabs(loss) + b1);
 }
 

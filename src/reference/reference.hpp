@@ -106,7 +106,7 @@ void softmax(const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t row
 
 // -np.log(np.clip(y_pred, eps, 1 - eps)[range(n), y_true])
 template <class Flavor, class T>
-void cce_sparse(const T* p, std::size_t ldp, const std::int32_t* labels, T* losses, std::size_t rows,
+void categorical_cross_entropy(const T* p, std::size_t ldp, const std::int32_t* labels, T* losses, std::size_t rows,
                 std::size_t cols, T eps) {
   (void)cols;
   for (std::size_t i = 0; i < rows; ++i) losses[i] = -std::log(clip_one<Flavor>(p[i * ldp + labels[i]], eps, T(1) - eps));
@@ -114,7 +114,7 @@ void cce_sparse(const T* p, std::size_t ldp, const std::int32_t* labels, T* loss
 
 // -np.log(np.sum(np.clip(y_pred, eps, 1 - eps) * y_true, axis=1))
 template <class Flavor, class T>
-void cce_onehot(const T* p, std::size_t ldp, const T* t, std::size_t ldt, T* losses, std::size_t rows,
+void categorical_cross_entropy_onehot(const T* p, std::size_t ldp, const T* t, std::size_t ldt, T* losses, std::size_t rows,
                 std::size_t cols, T eps) {
   for (std::size_t i = 0; i < rows; ++i) {
     T s = 0;
@@ -126,7 +126,7 @@ void cce_onehot(const T* p, std::size_t ldp, const T* t, std::size_t ldt, T* los
 // PyTorch's CrossEntropyLoss on logits: logsumexp(x) - x[label], evaluated as
 // (max - x[label]) + log(sum(exp(x - max))): the difference first is exact when x[label] is near max.
 template <class Flavor, class T>
-void softmax_cce_sparse(const T* x, std::size_t ldx, const std::int32_t* labels, T* losses, std::size_t rows,
+void softmax_cross_entropy(const T* x, std::size_t ldx, const std::int32_t* labels, T* losses, std::size_t rows,
                         std::size_t cols) {
   for (std::size_t i = 0; i < rows; ++i) {
     const T* xi = x + i * ldx;
@@ -157,7 +157,7 @@ void argmax(const T* x, std::size_t ldx, std::int32_t* idx, std::size_t rows, st
 
 // np.sum(np.argmax(x, axis=1) == y)
 template <class Flavor, class T>
-std::size_t accuracy_count(const T* x, std::size_t ldx, const std::int32_t* labels, std::size_t rows,
+std::size_t accuracy(const T* x, std::size_t ldx, const std::int32_t* labels, std::size_t rows,
                            std::size_t cols) {
   std::size_t n = 0;
   for (std::size_t i = 0; i < rows; ++i) n += argmax_row<Flavor>(x + i * ldx, cols) == labels[i];

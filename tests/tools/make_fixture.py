@@ -168,14 +168,14 @@ def build(args):
                     ("peer_eigen", 103e-6)):
         w.add("softmax/f32/%s/imagenet:256x1000" % impl, t, {"bytes": 8.0 * n, "elements": n}, label="roof=exp",
               non_rate={"ws_bytes": 8.0 * n})
-    # cce_sparse mnist 1024 x 10: reads one probability and one label per row, one log per row.
+    # categorical_cross_entropy mnist 1024 x 10: reads one probability and one label per row, one log per row.
     for impl, t in (("scalar", 9e-6), ("autovec_avx512", 8.5e-6), ("avx512", 1.4e-6), ("peer_torch", 12e-6)):
-        w.add("cce_sparse/f32/%s/mnist:1024x10" % impl, t, {"bytes": 1024 * 12.0, "elements": 1024},
+        w.add("categorical_cross_entropy/f32/%s/mnist:1024x10" % impl, t, {"bytes": 1024 * 12.0, "elements": 1024},
               label="roof=mem+log", non_rate={"ws_bytes": 4.0 * 1024 * 11})
-    # accuracy_count vocab 64 x 32000: read-only.
+    # accuracy vocab 64 x 32000: read-only.
     n = 64 * 32000
     for impl, t in (("scalar", 1900e-6), ("autovec_avx512", 1200e-6), ("avx512", 180e-6), ("peer_eigen", 1100e-6)):
-        w.add("accuracy_count/f32/%s/vocab:64x32000" % impl, t, {"bytes": 4.0 * n, "elements": n},
+        w.add("accuracy/f32/%s/vocab:64x32000" % impl, t, {"bytes": 4.0 * n, "elements": n},
               label="roof=mem", non_rate={"ws_bytes": 4.0 * n})
     ctx = context(args.machine_id)
     if args.uarch is not None:

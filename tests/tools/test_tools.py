@@ -129,7 +129,7 @@ class Tools(unittest.TestCase):
         grown = [l.split()[1].rstrip(":") for l in out.splitlines() if l.startswith("GREW ")]
         self.assertEqual(grown, ["softmax/f32/avx2"], out)  # sum/f64/avx512 shrank: not flagged
         self.assertIn("max ulp 1.5 -> 1.65", out)
-        self.assertIn("| cce_sparse | f32 | avx2 | inf | inf |", out)  # inf on both sides did not grow
+        self.assertIn("| categorical_cross_entropy | f32 | avx2 | inf | inf |", out)  # inf on both sides did not grow
         rc, out = tool("compare_results.py", a, self.a)
         self.assertEqual(rc, 2, out)  # an accuracy report against a benchmark result
 
@@ -167,7 +167,7 @@ class Tools(unittest.TestCase):
         # memory roofs: 32 KiB of relu traffic is L1 (copy), 128 MiB is DRAM
         self.assertEqual(r.roofline(r.benches["relu/f32/avx512/elems:4096"])[1], "copy L1")
         self.assertEqual(r.roofline(r.benches["relu/f32/avx512/elems:16777216"])[1], "copy DRAM")
-        self.assertEqual(r.roofline(r.benches["accuracy_count/f32/avx512/vocab:64x32000"])[1], "read L3")  # 8 MB
+        self.assertEqual(r.roofline(r.benches["accuracy/f32/avx512/vocab:64x32000"])[1], "read L3")  # 8 MB
 
     def test_names_and_aggregates_only(self):
         self.assertEqual(S.canonical("relu/f32/avx2/elems:4096/repeats:3/real_time"), "relu/f32/avx2/elems:4096")
@@ -216,6 +216,20 @@ class Tools(unittest.TestCase):
         finally:
             NR.NAME_ALIASES.clear()
             NR.NAME_ALIASES.update(saved)
+
+    def test_issue12_renames_read_from_renamed_def(self):
+        # The one table (include/nnsimd/detail/renamed.def) is what the readers apply: the committed runs made
+        # before issue 12 (cce_sparse, softmax_cce_sparse, accuracy_count) read under the API's names.
+        self.assertEqual(NR.read_renamed()["softmax_cce_sparse"], "softmax_cross_entropy")
+        self.assertEqual(NR.NAME_ALIASES, NR.read_renamed())
+        self.assertEqual(NR.canonical("cce_sparse/f32/avx2/mnist:1024x10/real_time"),
+                         "categorical_cross_entropy/f32/avx2/mnist:1024x10")
+        self.assertEqual(NR.canonical("accuracy_count/f64/peer_eigen/book:300x3"), "accuracy/f64/peer_eigen/book:300x3")
+        old = os.path.join(HERE, "..", "..", "results", "x86_64-amd-epyc-f25m1-2c", "bench-full-20261130-145021.json")
+        if os.path.exists(old):
+            r = NR.Result(old)
+            self.assertIn("softmax_cross_entropy/f32/avx2/vocab:64x32000", r.benches)
+            self.assertFalse(any(n.split("/")[0] in NR.NAME_ALIASES for n in r.benches))
 
     def test_machine_description(self):
         m = NR.Result(self.old).machine
@@ -391,7 +405,7 @@ def write_accuracy_fixture(path, grow=None):
     """A small report in `nnsimd accuracy`'s schema (results/README.md): 3 kernels x 2 dtypes x 2 ISAs;
     `grow` maps (kernel, dtype, isa) to a factor on that row's max_ulp and max_rel."""
     rows = []
-    for kernel, ulp, rel in (("softmax", 1.5, 1.6e-7), ("cce_sparse", "inf", 2e-7), ("sum", 0.25, 1e-16)):
+    for kernel, ulp, rel in (("softmax", 1.5, 1.6e-7), ("categorical_cross_entropy", "inf", 2e-7), ("sum", 0.25, 1e-16)):
         for dtype in ("f32", "f64"):
             for isa in ("avx2", "avx512"):
                 f = (grow or {}).get((kernel, dtype, isa), 1.0)

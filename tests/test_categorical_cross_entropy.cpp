@@ -32,9 +32,9 @@ void with_threads(int threads, F&& f) {
   set_parallel_threshold(default_parallel_threshold);
 }
 
-class CrossEntropySparse : public IsaTest {};
+class CategoricalCrossEntropy : public IsaTest {};
 
-TEST_P(CrossEntropySparse, WithinLogBoundEveryShapeStrided) {
+TEST_P(CategoricalCrossEntropy, WithinLogBoundEveryShapeStrided) {
   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
     const T eps = T(1e-7);
     for (std::size_t cols : edge_lengths())
@@ -47,10 +47,10 @@ TEST_P(CrossEntropySparse, WithinLogBoundEveryShapeStrided) {
         p(0, labels[0]) = T(0);  // -log(eps)
         if (rows > 2) p(2, labels[2]) = std::numeric_limits<T>::quiet_NaN();
         strided<T> losses(1, rows, 0, 1);
-        t.cce_sparse(p.data(), p.ld, labels.data(), losses.data(), rows, cols, eps);
+        t.categorical_cross_entropy(p.data(), p.ld, labels.data(), losses.data(), rows, cols, eps);
         for (std::size_t r = 0; r < rows; ++r) {
-          const long double exact = numerics::cce_sparse_one<T>(p(r, labels[r]), eps);
-          ASSERT_TRUE(within(losses(0, r), exact, numerics::cce_sparse_bound<T>(exact)))
+          const long double exact = numerics::categorical_cross_entropy_one<T>(p(r, labels[r]), eps);
+          ASSERT_TRUE(within(losses(0, r), exact, numerics::categorical_cross_entropy_bound<T>(exact)))
               << rows << " x " << cols << " row " << r << " p " << p(r, labels[r]);
         }
         EXPECT_TRUE(p.padding_intact());
@@ -61,7 +61,7 @@ TEST_P(CrossEntropySparse, WithinLogBoundEveryShapeStrided) {
 
 // The book's clip endpoints: p = 0 gives -log(1e-7) (16.1180956 in float), p = 1 gives -log(1 - eps)
 // with 1 - eps rounded in T (1 - 1.1920929e-7 in float, so about 1.19e-7). NaN stays NaN.
-TEST_P(CrossEntropySparse, ClipEndpointsAndNaN) {
+TEST_P(CategoricalCrossEntropy, ClipEndpointsAndNaN) {
   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
     const T eps = T(1e-7);
     strided<T> p(3, 2);
@@ -70,11 +70,11 @@ TEST_P(CrossEntropySparse, ClipEndpointsAndNaN) {
     p(2, 0) = T(0.5), p(2, 1) = std::numeric_limits<T>::quiet_NaN();
     const std::int32_t labels[3] = {0, 1, 1};
     T out[3];
-    t.cce_sparse(p.data(), p.ld, labels, out, 3, 2, eps);
+    t.categorical_cross_entropy(p.data(), p.ld, labels, out, 3, 2, eps);
     const long double lo = -std::log(static_cast<long double>(eps));
     const long double hi = -std::log(static_cast<long double>(T(1) - eps));
-    EXPECT_TRUE(within(out[0], lo, numerics::cce_sparse_bound<T>(lo)));
-    EXPECT_TRUE(within(out[1], hi, numerics::cce_sparse_bound<T>(hi)));
+    EXPECT_TRUE(within(out[0], lo, numerics::categorical_cross_entropy_bound<T>(lo)));
+    EXPECT_TRUE(within(out[1], hi, numerics::categorical_cross_entropy_bound<T>(hi)));
     EXPECT_TRUE(std::isnan(out[2]));
     if constexpr (sizeof(T) == 4) {
       EXPECT_NEAR(out[0], 16.1180956f, numerics::ulp_of<float>(16.1180956L));
@@ -83,7 +83,7 @@ TEST_P(CrossEntropySparse, ClipEndpointsAndNaN) {
   });
 }
 
-TEST_P(CrossEntropySparse, SameBitsForEveryThreadCount) {
+TEST_P(CategoricalCrossEntropy, SameBitsForEveryThreadCount) {
   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
     for (std::size_t cols : {std::size_t{3}, std::size_t{1000}}) {
       const std::size_t rows = 1001;
@@ -91,14 +91,14 @@ TEST_P(CrossEntropySparse, SameBitsForEveryThreadCount) {
       fill_probs(p, 5);
       const auto labels = random_labels(rows, cols, 6);
       std::vector<T> one(rows), two(rows);
-      with_threads(1, [&] { t.cce_sparse(p.data(), p.ld, labels.data(), one.data(), rows, cols, T(1e-7)); });
-      with_threads(2, [&] { t.cce_sparse(p.data(), p.ld, labels.data(), two.data(), rows, cols, T(1e-7)); });
+      with_threads(1, [&] { t.categorical_cross_entropy(p.data(), p.ld, labels.data(), one.data(), rows, cols, T(1e-7)); });
+      with_threads(2, [&] { t.categorical_cross_entropy(p.data(), p.ld, labels.data(), two.data(), rows, cols, T(1e-7)); });
       for (std::size_t r = 0; r < rows; ++r) ASSERT_EQ(std::memcmp(&one[r], &two[r], sizeof(T)), 0) << "row " << r;
     }
   });
 }
 
-class CrossEntropyOneHot : public IsaTest {};
+class CategoricalCrossEntropyOneHot : public IsaTest {};
 
 // Labels: exact one-hot rows, soft rows (non-negative, summing to about 1), and every few rows an
 // all-zero row (loss +inf) or a NaN probability (loss NaN).
@@ -119,7 +119,7 @@ void fill_targets(strided<T>& t, std::uint32_t seed) {
   }
 }
 
-TEST_P(CrossEntropyOneHot, WithinSumAndLogBoundEveryShapeStrided) {
+TEST_P(CategoricalCrossEntropyOneHot, WithinSumAndLogBoundEveryShapeStrided) {
   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
     const T eps = T(1e-7);
     for (std::size_t cols : edge_lengths())
@@ -129,10 +129,10 @@ TEST_P(CrossEntropyOneHot, WithinSumAndLogBoundEveryShapeStrided) {
         fill_targets(y, static_cast<std::uint32_t>(cols));
         if (rows > 4) p(4, cols / 2) = std::numeric_limits<T>::quiet_NaN();
         strided<T> losses(1, rows, 0, 1);
-        t.cce_onehot(p.data(), p.ld, y.data(), y.ld, losses.data(), rows, cols, eps);
+        t.categorical_cross_entropy_onehot(p.data(), p.ld, y.data(), y.ld, losses.data(), rows, cols, eps);
         for (std::size_t r = 0; r < rows; ++r) {
-          const long double exact = numerics::cce_onehot_row<T>(&p(r, 0), &y(r, 0), cols, eps);
-          ASSERT_TRUE(within(losses(0, r), exact, numerics::cce_onehot_bound<T>(exact, cols)))
+          const long double exact = numerics::categorical_cross_entropy_onehot_row<T>(&p(r, 0), &y(r, 0), cols, eps);
+          ASSERT_TRUE(within(losses(0, r), exact, numerics::categorical_cross_entropy_onehot_bound<T>(exact, cols)))
               << rows << " x " << cols << " row " << r;
         }
         EXPECT_TRUE(p.padding_intact());
@@ -144,7 +144,7 @@ TEST_P(CrossEntropyOneHot, WithinSumAndLogBoundEveryShapeStrided) {
 
 // One-hot labels make the sum exact (one product by 1, the rest by 0), so the loss equals the sparse
 // loss of the same probabilities within the log's bound, clip endpoints included.
-TEST_P(CrossEntropyOneHot, MatchesSparseOnOneHotRows) {
+TEST_P(CategoricalCrossEntropyOneHot, MatchesSparseOnOneHotRows) {
   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
     for (std::size_t cols : {std::size_t{3}, std::size_t{10}, std::size_t{40}, std::size_t{1000}}) {
       const std::size_t rows = 37;
@@ -156,16 +156,16 @@ TEST_P(CrossEntropyOneHot, MatchesSparseOnOneHotRows) {
       p(0, labels[0]) = T(0);
       p(1, labels[1]) = T(1);
       std::vector<T> out(rows);
-      t.cce_onehot(p.data(), p.ld, y.data(), y.ld, out.data(), rows, cols, T(1e-7));
+      t.categorical_cross_entropy_onehot(p.data(), p.ld, y.data(), y.ld, out.data(), rows, cols, T(1e-7));
       for (std::size_t r = 0; r < rows; ++r) {
-        const long double exact = numerics::cce_sparse_one<T>(p(r, labels[r]), T(1e-7));
-        ASSERT_TRUE(within(out[r], exact, numerics::cce_sparse_bound<T>(exact))) << cols << " row " << r;
+        const long double exact = numerics::categorical_cross_entropy_one<T>(p(r, labels[r]), T(1e-7));
+        ASSERT_TRUE(within(out[r], exact, numerics::categorical_cross_entropy_bound<T>(exact))) << cols << " row " << r;
       }
     }
   });
 }
 
-TEST_P(CrossEntropyOneHot, SameBitsForEveryThreadCount) {
+TEST_P(CategoricalCrossEntropyOneHot, SameBitsForEveryThreadCount) {
   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
     for (std::size_t cols : {std::size_t{3}, std::size_t{1000}}) {
       const std::size_t rows = 1001;
@@ -173,15 +173,15 @@ TEST_P(CrossEntropyOneHot, SameBitsForEveryThreadCount) {
       fill_probs(p, 5);
       fill_targets(y, 6);
       std::vector<T> one(rows), two(rows);
-      with_threads(1, [&] { t.cce_onehot(p.data(), p.ld, y.data(), y.ld, one.data(), rows, cols, T(1e-7)); });
-      with_threads(2, [&] { t.cce_onehot(p.data(), p.ld, y.data(), y.ld, two.data(), rows, cols, T(1e-7)); });
+      with_threads(1, [&] { t.categorical_cross_entropy_onehot(p.data(), p.ld, y.data(), y.ld, one.data(), rows, cols, T(1e-7)); });
+      with_threads(2, [&] { t.categorical_cross_entropy_onehot(p.data(), p.ld, y.data(), y.ld, two.data(), rows, cols, T(1e-7)); });
       for (std::size_t r = 0; r < rows; ++r) ASSERT_EQ(std::memcmp(&one[r], &two[r], sizeof(T)), 0) << "row " << r;
     }
   });
 }
 
-NNSIMD_INSTANTIATE_ISA_SUITE(CrossEntropySparse);
-NNSIMD_INSTANTIATE_ISA_SUITE(CrossEntropyOneHot);
+NNSIMD_INSTANTIATE_ISA_SUITE(CategoricalCrossEntropy);
+NNSIMD_INSTANTIATE_ISA_SUITE(CategoricalCrossEntropyOneHot);
 
 // ---- the book's printed values, through the public API, for every runnable ISA (double) -------------
 //
@@ -211,7 +211,7 @@ void for_each_isa(F&& f) {
   reset_isa_cap();
 }
 
-TEST(CrossEntropyBook, MinusLogOfPointSeven) {
+TEST(CategoricalCrossEntropyBook, MinusLogOfPointSeven) {
   for_each_isa([] {
     const double p[3] = {0.7, 0.1, 0.2};
     const std::int32_t label[1] = {0};
@@ -221,7 +221,7 @@ TEST(CrossEntropyBook, MinusLogOfPointSeven) {
   });
 }
 
-TEST(CrossEntropyBook, ThreeSamplesSparseAndOneHot) {
+TEST(CategoricalCrossEntropyBook, ThreeSamplesSparseAndOneHot) {
   for_each_isa([] {
     const double p[9] = {0.7, 0.1, 0.2, 0.1, 0.5, 0.4, 0.02, 0.9, 0.08};
     const double onehot[9] = {1, 0, 0, 0, 1, 0, 0, 1, 0};
@@ -237,7 +237,7 @@ TEST(CrossEntropyBook, ThreeSamplesSparseAndOneHot) {
 }
 
 // Notebook 001: eps = 1e-15 and a probability exactly 0 (clipped to 1e-15, multiplied by a 0 label).
-TEST(CrossEntropyBook, NotebookFourClassesEpsilon1e15) {
+TEST(CategoricalCrossEntropyBook, NotebookFourClassesEpsilon1e15) {
   for_each_isa([] {
     const double p[12] = {0.5, 0.45, 0.025, 0.025, 0.1, 0.2, 0.7, 0, 0.01, 0.96, 0.005, 0.025};
     const double onehot[12] = {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0};
