@@ -39,7 +39,7 @@ struct relu_op {
 };
 
 // clip(x) = x < lo ? lo : (x > hi ? hi : x); NaN fails both compares and is kept, as numpy.clip.
-// Also the clip inside the cross-entropies (loss.hpp). On x86 min(hi, max(lo, x)): MAXPS/MINPS return
+// Also the clip inside the cross-entropies (categorical_cross_entropy.hpp). On x86 min(hi, max(lo, x)): MAXPS/MINPS return
 // the second operand when one is NaN or both are equal, which is this expression exactly (same bits,
 // signed zeros included), in 2 operations instead of 2 compares and 2 blends.
 template <class Arch, class V>
