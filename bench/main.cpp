@@ -34,6 +34,7 @@
 // given on the command line wins over the mode's.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -66,16 +67,28 @@ int g_own_errors = 0;
 
 const char* mode_name(mode m) { return m == mode::quick ? "quick" : m == mode::full ? "full" : "default"; }
 
-constexpr const char* kernel_names[] = {
-#define NNSIMD_KERNEL(name, ret, params) #name,
-#include "nnsimd/detail/kernels.def"
-#undef NNSIMD_KERNEL
-};
-
 template <class T>
 constexpr const char* dtype_name() {
   return sizeof(T) == 4 ? "f32" : "f64";
 }
+
+// ---- the peers' registry (peer.hpp) --------------------------------------------------------------
+std::vector<const peer_api*>& peer_registry() {
+  static std::vector<const peer_api*> r;
+  return r;
+}
+
+}  // namespace
+
+peer_registration::peer_registration(const peer_api& api) { peer_registry().push_back(&api); }
+
+std::vector<const peer_api*> registered_peers() {
+  std::vector<const peer_api*> v = peer_registry();
+  std::sort(v.begin(), v.end(), [](const peer_api* a, const peer_api* b) { return std::string(a->name) < b->name; });
+  return v;
+}
+
+namespace {
 
 // ---- implementations ----------------------------------------------------------------------------
 struct impl {
@@ -165,19 +178,7 @@ std::vector<impl> implementations() {
   // A corrected peer's own process (see peer_api::corrected_env) times that peer only.
   const char* corrected = std::getenv("NNSIMD_BENCH_CORRECTED_PEER");
   if (corrected) out.clear();
-  std::vector<const peer_api*> peers;
-#if defined(NNSIMD_BENCH_PEER_EIGEN)
-  peers.push_back(&peer_eigen());
-#endif
-#if defined(NNSIMD_BENCH_PEER_OPENBLAS)
-  peers.push_back(&peer_openblas());
-#endif
-#if defined(NNSIMD_BENCH_PEER_ONEDNN)
-  peers.push_back(&peer_onednn());
-#endif
-#if defined(NNSIMD_BENCH_PEER_XNNPACK)
-  peers.push_back(&peer_xnnpack());
-#endif
+  const std::vector<const peer_api*> peers = registered_peers();
   for (const peer_api* p : peers) {
     if (corrected && std::string(corrected) != p->name) continue;
     if (!peer_runnable(*p)) {
@@ -223,28 +224,6 @@ problem<T>& problem_for(kernel k, const shape& s) {
 }
 
 template <class T>
-void call_table(const detail::kernel_table<T>& tab, problem<T>& pr) {
-  const std::size_t r = pr.rows, c = pr.cols, n = pr.n_in;
-  switch (pr.k) {
-    case kernel::dense_forward: tab.dense_forward(pr.x.get(), n, pr.w.get(), c, pr.b.get(), pr.y.get(), c, r, n, c); break;
-    case kernel::dense_relu: tab.dense_relu(pr.x.get(), n, pr.w.get(), c, pr.b.get(), pr.y.get(), c, r, n, c); break;
-    case kernel::dense_packed_forward: tab.dense_packed_forward(pr.x.get(), n, pr.packed.get(), pr.y.get(), c, r, n, c); break;
-    case kernel::dense_packed_relu: tab.dense_packed_relu(pr.x.get(), n, pr.packed.get(), pr.y.get(), c, r, n, c); break;
-    case kernel::relu: tab.relu(pr.x.get(), c, pr.y.get(), c, r, c); break;
-    case kernel::clip: tab.clip(pr.x.get(), c, pr.y.get(), c, r, c, pr.lo, pr.hi); break;
-    case kernel::softmax: tab.softmax(pr.x.get(), c, pr.y.get(), c, r, c); break;
-    case kernel::categorical_cross_entropy: tab.categorical_cross_entropy(pr.p.get(), c, pr.labels.get(), pr.losses.get(), r, c, pr.eps); break;
-    case kernel::categorical_cross_entropy_onehot: tab.categorical_cross_entropy_onehot(pr.p.get(), c, pr.t.get(), c, pr.losses.get(), r, c, pr.eps); break;
-    case kernel::softmax_cross_entropy: tab.softmax_cross_entropy(pr.x.get(), c, pr.labels.get(), pr.losses.get(), r, c); break;
-    case kernel::argmax: tab.argmax(pr.x.get(), c, pr.idx.get(), r, c); break;
-    case kernel::accuracy: pr.count = tab.accuracy(pr.x.get(), c, pr.labels.get(), r, c); break;
-    case kernel::dense_packed_size:  // set-up, not benchmarked (shapes_of)
-    case kernel::dense_pack:
-    case kernel::sum: break;
-  }
-}
-
-template <class T>
 peer_op make_peer(const peer_api& p, problem<T>& pr) {
   if constexpr (sizeof(T) == 4)
     return p.make_f32(pr.view());
@@ -273,15 +252,12 @@ void run_case(benchmark::State& st, kernel k, shape s, const impl& im, bool chec
   const detail::kernel_table<T>* tab = table_of<T>(im);
   // A packed layer is packed once, before timing, by the implementation timed (its own layout), as a
   // model's weights are packed once for many batches; the peers' setup (make_peer) packs theirs.
-  if (tab && is_packed(k)) {
-    pr.packed.allocate(tab->dense_packed_size(pr.n_in, pr.cols));
-    tab->dense_pack(pr.w.get(), pr.cols, pr.b.get(), pr.n_in, pr.cols, pr.packed.get());
-  }
+  if (tab) pr.prepare(*tab);
   auto once = [&] {
     if (im.peer)
       op.run(op.state);
     else
-      call_table(*tab, pr);
+      pr.call(*tab);
   };
   auto check = [&] {
     if (const std::string err = pr.check(); !err.empty()) {
@@ -297,13 +273,11 @@ void run_case(benchmark::State& st, kernel k, shape s, const impl& im, bool chec
     once();
     if (!check()) return;
   }
-  void* out = pr.y.get() ? static_cast<void*>(pr.y.get())
-              : pr.losses.get() ? static_cast<void*>(pr.losses.get())
-                                : static_cast<void*>(pr.idx.get());
+  void* out = pr.output();
   for (auto _ : st) {
     once();
     benchmark::DoNotOptimize(out);
-    benchmark::DoNotOptimize(pr.count);
+    benchmark::DoNotOptimize(pr.d.count);
     benchmark::ClobberMemory();
   }
   if (check_after && !check()) return;
@@ -312,7 +286,7 @@ void run_case(benchmark::State& st, kernel k, shape s, const impl& im, bool chec
   st.counters["bytes"] = C(pr.bytes(), C::kIsIterationInvariantRate);
   st.counters["elements"] = C(pr.elements(), C::kIsIterationInvariantRate);
   st.counters["ws_bytes"] = C(pr.ws_bytes());
-  std::string label = roof_of(k);
+  std::string label = info_of<T>(k).roof;
   // An N-thread row says how many threads its calls used: 1 when the call is below the parallel threshold
   // (the same code as the one-thread row; their ratio is then the run's noise).
   if (!im.peer && im.threads > 1) label += " threads=" + std::to_string(detail::threads_used);
@@ -327,35 +301,6 @@ void run_case(benchmark::State& st, kernel k, shape s, const impl& im, bool chec
 }
 
 // ---- registration -------------------------------------------------------------------------------
-// Shapes of each kernel. A switch over every kernel of kernels.def: a new kernel without benchmark
-// shapes is a compile warning (-Wswitch), not a silently missing benchmark.
-std::vector<shape> shapes_of(kernel k) {
-  switch (k) {
-    case kernel::dense_forward:
-    case kernel::dense_relu:
-    case kernel::dense_packed_forward:
-    case kernel::dense_packed_relu: return {std::begin(dense_shapes), std::end(dense_shapes)};
-    // Set-up of the packed kernels, untimed: its cost per call is dense_forward's time minus
-    // dense_packed_forward's at the same shape.
-    case kernel::dense_packed_size:
-    case kernel::dense_pack: return {};
-    case kernel::relu:
-    case kernel::clip: {
-      std::vector<shape> v;
-      for (std::size_t n : elem_counts) v.push_back(elem_shape(n));
-      return v;
-    }
-    case kernel::softmax: return {std::begin(softmax_shapes), std::end(softmax_shapes)};
-    case kernel::categorical_cross_entropy:
-    case kernel::categorical_cross_entropy_onehot:
-    case kernel::softmax_cross_entropy: return {std::begin(loss_shapes), std::end(loss_shapes)};
-    case kernel::argmax:
-    case kernel::accuracy: return {std::begin(argmax_shapes), std::end(argmax_shapes)};
-    case kernel::sum: return {};  // internal helper of the mean losses, timed inside them
-  }
-  return {};
-}
-
 // In a corrected peer's process, the user's --filter of the main run is applied here to the row's name
 // without "_corrected", so that the corrected rows are exactly the counterparts of the rows it selected.
 bool selected_as_uncorrected(const std::string& name) {
@@ -391,7 +336,8 @@ int omp_thread_id() {
 // share, as parallel_rows does.
 template <class T>
 void register_mem_ceilings(kernel k, const shape& s, const std::string& case_name, int threads) {
-  const char* mix = mem_mix_of(k);
+  const op_info info = info_of<T>(k);
+  const char* mix = info.mem_mix;
   const limit_fns* best = best_limits();
   if (!mix || !best) return;
   using C = benchmark::Counter;
@@ -403,7 +349,7 @@ void register_mem_ceilings(kernel k, const shape& s, const std::string& case_nam
     for (int t : counts) {
       const std::string name = "limit/" + kind + "/" + case_name + (t > 1 ? "/t" + std::to_string(t) : "");
       if (!selected_as_uncorrected(name)) continue;
-      const int streams = read_streams_of(k);
+      const int streams = info.read_streams;
       auto* b = benchmark::RegisterBenchmark(name.c_str(), [k, s, kind, t, best, streams](benchmark::State& st) {
         // 512 bytes: a whole number of the read loop's 8 vectors and, halved, of the copy loop's 4, for
         // every ISA; at least one step per thread.
@@ -464,19 +410,20 @@ void register_kernels(const std::vector<impl>& impls) {
   for (const impl& im : impls)
     if (!(im.f32_only && sizeof(T) != 4)) max_threads = std::max(max_threads, im.threads);
   const bool ceilings = !std::getenv("NNSIMD_BENCH_CORRECTED_PEER");
-  for (int ki = 0; ki < static_cast<int>(std::size(kernel_names)); ++ki) {
+  for (int ki = 0; ki < spec::op_count; ++ki) {
     const kernel k = static_cast<kernel>(ki);
-    for (const shape& s : shapes_of(k)) {
-      const std::string dims = dims_of(k, s);
-      const double flops = is_dense(k) ? 2.0 * s.rows * s.a * s.b : 0.0;
+    const op_info info = info_of<T>(k);
+    for (const shape& s : info.shapes) {
+      const std::string dims = spec::dims_of(s);
+      const double flops = spec::is_dense_shape(s) ? 2.0 * s.rows * s.a * s.b : 0.0;
       if (ceilings)
-        register_mem_ceilings<T>(k, s, std::string(kernel_names[ki]) + "/" + dtype_name<T>() + "/" + s.set + ":" + dims,
+        register_mem_ceilings<T>(k, s, std::string(spec::op_names[ki]) + "/" + dtype_name<T>() + "/" + s.set + ":" + dims,
                                  max_threads);
       for (const impl& im : impls) {
         if (im.f32_only && sizeof(T) != 4) continue;
         if (im.peer && !im.peer->supports(k, sizeof(T) == 8)) continue;
         // The reference's packed kernels are dense_forward's loops on a copy of w: timed there only.
-        if (is_packed(k) && im.slow) continue;
+        if (info.packed && im.slow) continue;
         // Quick mode: no reference dense above 2^28 flops (0.1-10 s per call), and the 2048^3 square
         // for the best ISA, its threads and the peers only (0.5-2.5 s per call for the narrower ISAs).
         if (g_mode == mode::quick && im.slow && flops > double(1 << 28)) continue;
@@ -486,7 +433,7 @@ void register_kernels(const std::vector<impl>& impls) {
         // copies run the same scalar code (the float sum cannot be reordered without -ffast-math).
         const bool huge = flops > double(1ull << 32);
         if (huge && im.slow && im.narrow) continue;
-        const std::string name = std::string(kernel_names[ki]) + "/" + dtype_name<T>() + "/" + im.name + "/" +
+        const std::string name = std::string(spec::op_names[ki]) + "/" + dtype_name<T>() + "/" + im.name + "/" +
                                  s.set + ":" + dims;
         if (!selected_as_uncorrected(name)) continue;
         const bool check_after = huge && im.slow;

@@ -7,15 +7,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
+
+#include "spec/op.hpp"
 
 namespace nnsimd::bench {
 
-// One line per kernel of kernels.def, in its order.
-enum class kernel : int {
-#define NNSIMD_KERNEL(name, ret, params) name,
-#include "nnsimd/detail/kernels.def"
-#undef NNSIMD_KERNEL
-};
+// The ops of kernels.def (src/spec/op.hpp: an enumeration, no code).
+using kernel = spec::op;
 
 // The buffers of one benchmark case (see problem.hpp), as the kernel of kernels.def would receive them.
 // All matrices are contiguous (ld = cols), 64-byte aligned, with at least 64 bytes of readable padding
@@ -70,9 +69,16 @@ struct peer_api {
   const char* (*corrected_env)();
 };
 
-const peer_api& peer_eigen();
-const peer_api& peer_openblas();
-const peer_api& peer_onednn();
-const peer_api& peer_xnnpack();
+// A peer registers itself from its own file, at namespace scope:
+//   const peer_api api{"mylib", "", &supports, &make_f32, &make_f64, &code, nullptr};
+//   const peer_registration registration(api);
+// so adding a peer is its peer_<name>.cpp and its block in bench/CMakeLists.txt (which finds the library
+// and adds the file); the driver times every peer linked in.
+struct peer_registration {
+  explicit peer_registration(const peer_api& api);
+};
+
+// The peers linked in, by name.
+std::vector<const peer_api*> registered_peers();
 
 }  // namespace nnsimd::bench

@@ -130,11 +130,9 @@ const char* code() {
   return s.c_str();
 }
 
+// Registered from this file: the driver runs every peer linked in (peer.hpp, peer_registration).
+const peer_api api{"eigen", NNSIMD_BENCH_EIGEN_ISA, &supports, &make<float>, &make<double>, &code, nullptr};
+const peer_registration registration(api);
 }  // namespace
-
-const peer_api& peer_eigen() {
-  static const peer_api api{"eigen", NNSIMD_BENCH_EIGEN_ISA, &supports, &make<float>, &make<double>, &code, nullptr};
-  return api;
-}
 
 }  // namespace nnsimd::bench

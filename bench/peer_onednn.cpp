@@ -166,11 +166,9 @@ const char* code() {
   return s.c_str();
 }
 
+// Registered from this file: the driver runs every peer linked in (peer.hpp, peer_registration).
+const peer_api api{"onednn", "", &supports, &make_f32, &make_f64, &code, nullptr};
+const peer_registration registration(api);
 }  // namespace
-
-const peer_api& peer_onednn() {
-  static const peer_api api{"onednn", "", &supports, &make_f32, &make_f64, &code, nullptr};
-  return api;
-}
 
 }  // namespace nnsimd::bench

@@ -95,11 +95,9 @@ const char* corrected_env() {
   return s.empty() ? nullptr : s.c_str();
 }
 
+// Registered from this file: the driver runs every peer linked in (peer.hpp, peer_registration).
+const peer_api api{"openblas", "", &supports, &make<float>, &make<double>, &code, &corrected_env};
+const peer_registration registration(api);
 }  // namespace
-
-const peer_api& peer_openblas() {
-  static const peer_api api{"openblas", "", &supports, &make<float>, &make<double>, &code, &corrected_env};
-  return api;
-}
 
 }  // namespace nnsimd::bench

@@ -92,11 +92,9 @@ const char* code() {
   return "inferred: SSE2 microkernels (XNNPACK has no query)";
 }
 
+// Registered from this file: the driver runs every peer linked in (peer.hpp, peer_registration).
+const peer_api api{"xnnpack", "", &supports, &make_f32, &make_f64, &code, nullptr};
+const peer_registration registration(api);
 }  // namespace
-
-const peer_api& peer_xnnpack() {
-  static const peer_api api{"xnnpack", "", &supports, &make_f32, &make_f64, &code, nullptr};
-  return api;
-}
 
 }  // namespace nnsimd::bench

@@ -1,5 +1,5 @@
 // Categorical cross-entropy, sparse and one-hot labels: every ISA against the long-double oracle within
-// the bounds derived in numerics/tolerance.hpp; clip endpoints, NaN, soft labels, strided inputs,
+// the bounds derived in src/spec/<op>.hpp; clip endpoints, NaN, soft labels, strided inputs,
 // thread-count invariance; and the book's printed values through the public API.
 #include <algorithm>
 #include <cstring>
@@ -49,8 +49,8 @@ TEST_P(CategoricalCrossEntropy, WithinLogBoundEveryShapeStrided) {
         strided<T> losses(1, rows, 0, 1);
         t.categorical_cross_entropy(p.data(), p.ld, labels.data(), losses.data(), rows, cols, eps);
         for (std::size_t r = 0; r < rows; ++r) {
-          const long double exact = numerics::categorical_cross_entropy_one<T>(p(r, labels[r]), eps);
-          ASSERT_TRUE(within(losses(0, r), exact, numerics::categorical_cross_entropy_bound<T>(exact)))
+          const long double exact = spec::categorical_cross_entropy_one<T>(p(r, labels[r]), eps);
+          ASSERT_TRUE(within(losses(0, r), exact, spec::categorical_cross_entropy_bound<T>(exact)))
               << rows << " x " << cols << " row " << r << " p " << p(r, labels[r]);
         }
         EXPECT_TRUE(p.padding_intact());
@@ -73,8 +73,8 @@ TEST_P(CategoricalCrossEntropy, ClipEndpointsAndNaN) {
     t.categorical_cross_entropy(p.data(), p.ld, labels, out, 3, 2, eps);
     const long double lo = -std::log(static_cast<long double>(eps));
     const long double hi = -std::log(static_cast<long double>(T(1) - eps));
-    EXPECT_TRUE(within(out[0], lo, numerics::categorical_cross_entropy_bound<T>(lo)));
-    EXPECT_TRUE(within(out[1], hi, numerics::categorical_cross_entropy_bound<T>(hi)));
+    EXPECT_TRUE(within(out[0], lo, spec::categorical_cross_entropy_bound<T>(lo)));
+    EXPECT_TRUE(within(out[1], hi, spec::categorical_cross_entropy_bound<T>(hi)));
     EXPECT_TRUE(std::isnan(out[2]));
     if constexpr (sizeof(T) == 4) {
       EXPECT_NEAR(out[0], 16.1180956f, numerics::ulp_of<float>(16.1180956L));
@@ -131,8 +131,8 @@ TEST_P(CategoricalCrossEntropyOneHot, WithinSumAndLogBoundEveryShapeStrided) {
         strided<T> losses(1, rows, 0, 1);
         t.categorical_cross_entropy_onehot(p.data(), p.ld, y.data(), y.ld, losses.data(), rows, cols, eps);
         for (std::size_t r = 0; r < rows; ++r) {
-          const long double exact = numerics::categorical_cross_entropy_onehot_row<T>(&p(r, 0), &y(r, 0), cols, eps);
-          ASSERT_TRUE(within(losses(0, r), exact, numerics::categorical_cross_entropy_onehot_bound<T>(exact, cols)))
+          const long double exact = spec::categorical_cross_entropy_onehot_row<T>(&p(r, 0), &y(r, 0), cols, eps);
+          ASSERT_TRUE(within(losses(0, r), exact, spec::categorical_cross_entropy_onehot_bound<T>(exact, cols)))
               << rows << " x " << cols << " row " << r;
         }
         EXPECT_TRUE(p.padding_intact());
@@ -158,8 +158,8 @@ TEST_P(CategoricalCrossEntropyOneHot, MatchesSparseOnOneHotRows) {
       std::vector<T> out(rows);
       t.categorical_cross_entropy_onehot(p.data(), p.ld, y.data(), y.ld, out.data(), rows, cols, T(1e-7));
       for (std::size_t r = 0; r < rows; ++r) {
-        const long double exact = numerics::categorical_cross_entropy_one<T>(p(r, labels[r]), T(1e-7));
-        ASSERT_TRUE(within(out[r], exact, numerics::categorical_cross_entropy_bound<T>(exact))) << cols << " row " << r;
+        const long double exact = spec::categorical_cross_entropy_one<T>(p(r, labels[r]), T(1e-7));
+        ASSERT_TRUE(within(out[r], exact, spec::categorical_cross_entropy_bound<T>(exact))) << cols << " row " << r;
       }
     }
   });
@@ -180,13 +180,15 @@ TEST_P(CategoricalCrossEntropyOneHot, SameBitsForEveryThreadCount) {
   });
 }
 
+NNSIMD_SPEC_STANDARD_SET_TEST(CategoricalCrossEntropy, categorical_cross_entropy)
+NNSIMD_SPEC_STANDARD_SET_TEST(CategoricalCrossEntropyOneHot, categorical_cross_entropy_onehot)
 NNSIMD_INSTANTIATE_ISA_SUITE(CategoricalCrossEntropy);
 NNSIMD_INSTANTIATE_ISA_SUITE(CategoricalCrossEntropyOneHot);
 
 // ---- the book's printed values, through the public API, for every runnable ISA (double) -------------
 //
 // Bound for a printed mean of n per-sample losses l_i = -log(q_i). Ours: each l_i within log_ulps ULP
-// (tolerance.hpp), summed in double (gamma_(n-1) sum l_i), divided by n (0.5 ulp). NumPy's printed value:
+// (spec/categorical_cross_entropy.hpp), summed in double (gamma_(n-1) sum l_i), divided by n (0.5 ulp). NumPy's printed value:
 // its log within 1 ulp as well (glibc), its own sum and division, and the shortest repr that reads back
 // as its double. Both sit within
 //   e = sum_i ulp(l_i) / n + gamma_(n-1) sum_i l_i / n + 0.5 ulp(mean)
@@ -195,9 +197,9 @@ NNSIMD_INSTANTIATE_ISA_SUITE(CategoricalCrossEntropyOneHot);
 long double book_bound(const std::vector<long double>& exact_losses) {
   const std::size_t n = exact_losses.size();
   long double s = 0, u = 0;
-  for (long double l : exact_losses) s += l, u += numerics::log_ulps * numerics::ulp_of<double>(l);
+  for (long double l : exact_losses) s += l, u += spec::nnsimd_budget<double>().log_ulps * numerics::ulp_of<double>(l);
   const long double mean = s / n;
-  return 2 * (u / n + numerics::sum_bound(s, n) / n + 0.5L * numerics::ulp_of<double>(mean));
+  return 2 * (u / n + spec::sum_bound(s, n) / n + 0.5L * numerics::ulp_of<double>(mean));
 }
 
 template <class F>

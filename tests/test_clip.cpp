@@ -10,12 +10,12 @@ class Clip : public IsaTest {
   void TearDown() override { reset_isa_cap(); }
 };
 
-// Checks y == numerics::clip(x, lo, hi) element by element and that y's padding is untouched.
+// Checks y == spec::clip_exact(x, lo, hi) element by element and that y's padding is untouched.
 template <class T>
 ::testing::AssertionResult clipped_exactly(const strided<T>& x, const strided<T>& y, T lo, T hi) {
   for (std::size_t r = 0; r < x.rows; ++r)
     for (std::size_t c = 0; c < x.cols; ++c)
-      if (!same_value(y(r, c), static_cast<T>(numerics::clip(x(r, c), lo, hi))))
+      if (!same_value(y(r, c), static_cast<T>(spec::clip_exact(x(r, c), lo, hi))))
         return ::testing::AssertionFailure() << "clip(" << x(r, c) << ", " << lo << ", " << hi << ") gave " << y(r, c)
                                              << " at " << r << "," << c << " of " << x.rows << "x" << x.cols;
   if (!y.padding_intact()) return ::testing::AssertionFailure() << "padding written";
@@ -170,7 +170,7 @@ void check_streamed_clip(const detail::kernel_table<T>& t, std::size_t n) {
   ASSERT_EQ(y[0], T(7));
   ASSERT_EQ(y[n + 1], T(7));
   for (std::size_t i = 0; i < n; ++i)
-    ASSERT_TRUE(same_value(y[i + 1], static_cast<T>(numerics::clip(x[i + 1], lo, hi)))) << i;
+    ASSERT_TRUE(same_value(y[i + 1], static_cast<T>(spec::clip_exact(x[i + 1], lo, hi)))) << i;
   t.clip(x.data(), n + 1, x.data(), n + 1, 1, n + 1, lo, hi);  // in place
   for (std::size_t i = 0; i < n; ++i) ASSERT_TRUE(same_value(x[i + 1], y[i + 1])) << i;
 }
@@ -182,6 +182,7 @@ TEST_P(Clip, BeyondStreamingThresholdStreamed) {
   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) { check_streamed_clip(t, (std::size_t{1} << 20) / sizeof(T) + 1037); });
 }
 
+NNSIMD_SPEC_STANDARD_SET_TEST(Clip, clip)
 NNSIMD_INSTANTIATE_ISA_SUITE(Clip);
 
 // At the threshold this machine measured (nnsimd::streaming_stores), where streaming wins somewhere up to

@@ -1,5 +1,5 @@
 // dense_forward / dense_relu against the long-double oracle, each element within the forward-error bound
-// gamma_(n_in+1) * (sum_k |x_ik w_kj| + |b_j|) (numerics::dense_bound). Shapes reach every path of
+// gamma_(n_in+1) * (sum_k |x_ik w_kj| + |b_j|) (spec::dense_bound). Shapes reach every path of
 // src/kernels/dense.hpp: rows below, at and above the row block (4 or 6), n_out across vector tails and
 // tile widths (NV * L = 64 floats on AVX-512), n_in from 1 to past the k block (1024), the skinny path of
 // the book's 300 x 2 -> 3 and 300 x 3 -> 3 (in place and staged), and a shape large enough for packed W
@@ -29,20 +29,17 @@ struct dense_case {
                                             w.cols);
   }
 
-  // Runs the kernel and checks every element against the oracle; true if all passed.
+  // Runs the kernel and checks every element against the oracle (spec/dense.hpp); true if all passed.
   bool run_and_check(const detail::kernel_table<T>& t, bool relu) {
     call(t, relu);
-    const std::size_t rows = x.rows, n_in = x.cols, n_out = w.cols;
-    const auto exact = numerics::dense_forward(x.data(), x.ld, w.data(), w.ld, b.data(), rows, n_in, n_out, relu);
-    const auto scale = numerics::dense_abs_scale(x.data(), x.ld, w.data(), w.ld, b.data(), rows, n_in, n_out);
+    spec::args<T> a;
+    a.rows = x.rows, a.n_in = x.cols, a.cols = w.cols;
+    a.x = x.data(), a.ldx = x.ld, a.w = w.data(), a.ldw = w.ld, a.b = b.data(), a.y = y.data(), a.ldy = y.ld;
     const std::string shape =
-        std::to_string(rows) + "x" + std::to_string(n_in) + "->" + std::to_string(n_out) + (relu ? " relu" : "");
-    for (std::size_t r = 0; r < rows; ++r)
-      for (std::size_t j = 0; j < n_out; ++j) {
-        const auto ok = within(y(r, j), exact[r * n_out + j], numerics::dense_bound<T>(scale[r * n_out + j], n_in));
-        EXPECT_TRUE(ok) << shape << " at " << r << "," << j;
-        if (!ok) return false;
-      }
+        std::to_string(a.rows) + "x" + std::to_string(a.n_in) + "->" + std::to_string(a.cols) + (relu ? " relu" : "");
+    const auto ok = relu ? spec_agrees<spec::dense_relu<T>>(a) : spec_agrees<spec::dense_forward<T>>(a);
+    EXPECT_TRUE(ok) << shape;
+    if (!ok) return false;
     EXPECT_TRUE(y.padding_intact()) << shape;
     return y.padding_intact();
   }
@@ -315,6 +312,10 @@ TEST_P(DensePacked, ReusedAcrossBatches) {
   });
 }
 
+NNSIMD_SPEC_STANDARD_SET_TEST(DenseForward, dense_forward)
+NNSIMD_SPEC_STANDARD_SET_TEST(DenseRelu, dense_relu)
+NNSIMD_SPEC_STANDARD_SET_TEST(DensePacked, dense_packed_forward)
+NNSIMD_SPEC_STANDARD_SET_TEST(DensePacked, dense_packed_relu)
 NNSIMD_INSTANTIATE_ISA_SUITE(DenseForward);
 NNSIMD_INSTANTIATE_ISA_SUITE(DenseRelu);
 NNSIMD_INSTANTIATE_ISA_SUITE(DensePacked);

@@ -16,7 +16,7 @@ TEST_P(Relu, ExactOnEveryLengthStrided) {
       t.relu(x.data(), x.ld, y.data(), y.ld, x.rows, x.cols);
       for (std::size_t r = 0; r < x.rows; ++r)
         for (std::size_t c = 0; c < cols; ++c)
-          ASSERT_TRUE(same_value(y(r, c), static_cast<T>(numerics::relu(x(r, c))))) << "cols " << cols << " at " << r << "," << c;
+          ASSERT_TRUE(same_value(y(r, c), static_cast<T>(spec::relu_exact(x(r, c))))) << "cols " << cols << " at " << r << "," << c;
       EXPECT_TRUE(y.padding_intact()) << "cols " << cols;
     }
   });
@@ -30,7 +30,7 @@ TEST_P(Relu, InPlaceContiguous) {
       const strided<T> orig = x;
       t.relu(x.data(), x.ld, x.data(), x.ld, x.rows, x.cols);
       for (std::size_t r = 0; r < x.rows; ++r)
-        for (std::size_t c = 0; c < cols; ++c) ASSERT_EQ(x(r, c), static_cast<T>(numerics::relu(orig(r, c))));
+        for (std::size_t c = 0; c < cols; ++c) ASSERT_EQ(x(r, c), static_cast<T>(spec::relu_exact(orig(r, c))));
       EXPECT_TRUE(x.padding_intact());
     }
   });
@@ -54,7 +54,7 @@ TEST_P(Relu, EveryPlacementOfYModulo4KiB) {
         x[n - 1] = T(-0.0);
         t.relu(x, n, y, n, 1, n);
         for (std::size_t i = 0; i < n; ++i)
-          ASSERT_TRUE(same_value(y[i], static_cast<T>(numerics::relu(x[i])))) << "shift " << shift << " n " << n << " at " << i;
+          ASSERT_TRUE(same_value(y[i], static_cast<T>(spec::relu_exact(x[i])))) << "shift " << shift << " n " << n << " at " << i;
         ASSERT_TRUE(std::signbit(y[n - 1])) << "relu(-0) is -0";
         for (std::size_t i = n; i < kGap; ++i) ASSERT_EQ(x[i], T(7)) << "shift " << shift << " n " << n;
         for (T* p = x + kGap; p < y; ++p) ASSERT_EQ(*p, T(7)) << "before y, shift " << shift << " n " << n;
@@ -82,7 +82,7 @@ void check_streamed_relu(const detail::kernel_table<T>& t, std::size_t n) {
   t.relu(x.data() + 1, n, y.data() + 1, n, 1, n);  // y + 1: misaligned for every vector width
   ASSERT_EQ(y[0], T(7));
   ASSERT_EQ(y[n + 1], T(7));
-  for (std::size_t i = 0; i < n; ++i) ASSERT_TRUE(same_value(y[i + 1], static_cast<T>(numerics::relu(x[i + 1])))) << i;
+  for (std::size_t i = 0; i < n; ++i) ASSERT_TRUE(same_value(y[i + 1], static_cast<T>(spec::relu_exact(x[i + 1])))) << i;
   for (std::size_t i : {std::size_t{3}, n / 2, n - 2}) ASSERT_TRUE(std::signbit(y[i])) << "relu(-0) is -0, at " << i;
   t.relu(x.data(), n + 1, x.data(), n + 1, 1, n + 1);  // in place
   for (std::size_t i = 0; i < n; ++i) ASSERT_TRUE(same_value(x[i + 1], y[i + 1])) << i;
@@ -95,6 +95,7 @@ TEST_P(Relu, BeyondStreamingThresholdStreamed) {
   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) { check_streamed_relu(t, (std::size_t{1} << 20) / sizeof(T) + 1037); });
 }
 
+NNSIMD_SPEC_STANDARD_SET_TEST(Relu, relu)
 NNSIMD_INSTANTIATE_ISA_SUITE(Relu);
 
 // At the threshold this machine measured (nnsimd::streaming_stores), where streaming wins somewhere up to

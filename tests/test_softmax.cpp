@@ -1,4 +1,4 @@
-// softmax: every element within the derived bound of numerics/tolerance.hpp (softmax section) against
+// softmax: every element within the derived bound of src/spec/<op>.hpp (softmax section) against
 // the long-double oracle; NumPy's special values; strided, misaligned, in place; the same bits for every
 // thread count and whatever FTZ/DAZ the caller left set.
 #include <cstring>
@@ -22,14 +22,14 @@ template <class T>
   const std::size_t n = x.cols;
   for (std::size_t r = 0; r < x.rows; ++r) {
     const T* xr = &x(r, 0);
-    const auto exact = numerics::softmax_row(xr, n);
-    const long double alpha = numerics::softmax_sum_rel(xr, n);
+    const auto exact = spec::softmax_row(xr, n);
+    const long double alpha = spec::softmax_sum_rel(xr, n);
     T m = xr[0];
     for (std::size_t j = 1; j < n; ++j) m = xr[j] > m ? xr[j] : m;
     long double sum = 0, sum_bound = 0;
     for (std::size_t j = 0; j < n; ++j) {
       const long double d = static_cast<long double>(xr[j]) - static_cast<long double>(m);
-      const long double b = numerics::softmax_bound<T>(exact[j], d, alpha, n);
+      const long double b = spec::softmax_bound<T>(exact[j], d, alpha, n);
       auto ok = within(y(r, j), exact[j], b);
       if (!ok) return ok << " at row " << r << " col " << j << " of " << x.rows << "x" << n << " (x = " << +xr[j] << ")";
       if (!std::isnan(exact[j]) && xr[j] == -std::numeric_limits<T>::infinity() && y(r, j) != 0)
@@ -217,6 +217,7 @@ TEST_P(Softmax, FtzDazSetByCallerSameBits) {
 }
 #endif
 
+NNSIMD_SPEC_STANDARD_SET_TEST(Softmax, softmax)
 NNSIMD_INSTANTIATE_ISA_SUITE(Softmax);
 
 }  // namespace

@@ -1,5 +1,5 @@
 // softmax_cross_entropy (cross-entropy on logits): every loss within the derived bound of
-// numerics/tolerance.hpp (fused softmax cross-entropy section) against the long-double oracle; NaN /
+// src/spec/<op>.hpp (fused softmax cross-entropy section) against the long-double oracle; NaN /
 // infinite rows as the oracle says; the same bits for every thread count and under caller FTZ/DAZ.
 #include <cstring>
 
@@ -22,7 +22,7 @@ template <class T>
   const std::size_t n = x.cols;
   for (std::size_t r = 0; r < x.rows; ++r) {
     const T* xr = &x(r, 0);
-    long double exact = numerics::softmax_cross_entropy_row(xr, n, labels[r]);
+    long double exact = spec::softmax_cross_entropy_row(xr, n, labels[r]);
     long double m = xr[0];
     for (std::size_t j = 1; j < n; ++j) m = xr[j] > m ? xr[j] : m;
     long double s = 0;
@@ -33,9 +33,9 @@ template <class T>
         return ::testing::AssertionFailure() << "row " << r << ": expected +inf, got " << +losses[r];
       continue;
     }
-    const long double alpha = numerics::softmax_sum_rel(xr, n);
+    const long double alpha = spec::softmax_sum_rel(xr, n);
     const long double b =
-        numerics::softmax_cross_entropy_bound<T>(m, xr[labels[r]], std::log(s), alpha, n, exact);
+        spec::softmax_cross_entropy_bound<T>(m, xr[labels[r]], std::log(s), alpha, n, exact);
     auto ok = within(losses[r], exact, b);
     if (!ok) return ok << " at row " << r << " of " << x.rows << "x" << n << ", label " << labels[r];
   }
@@ -166,6 +166,7 @@ TEST_P(SoftmaxCrossEntropy, SameBitsForEveryThreadCountAndFtzDaz) {
   });
 }
 
+NNSIMD_SPEC_STANDARD_SET_TEST(SoftmaxCrossEntropy, softmax_cross_entropy)
 NNSIMD_INSTANTIATE_ISA_SUITE(SoftmaxCrossEntropy);
 
 }  // namespace

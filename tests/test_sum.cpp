@@ -1,5 +1,5 @@
 // sum (the numerator of every mean loss): in double, within gamma_(n-1) * sum|x| of the long-double sum
-// (numerics::sum_bound), for lengths around every vector and unroll boundary, mixed magnitudes and signs;
+// (spec::sum_bound), for lengths around every vector and unroll boundary, mixed magnitudes and signs;
 // the order depends on n only, so the same values at another address give the same bits.
 #include <cstring>
 #include <vector>
@@ -37,7 +37,7 @@ TEST_P(Sum, WithinGammaBound) {
       long double abs = 0;
       for (std::size_t i = 0; i < n; ++i) abs += std::fabs(static_cast<long double>(x[i]));
       const double s = t.sum(x, n);
-      EXPECT_TRUE(within(s, numerics::sum<T>(x, n), numerics::sum_bound(abs, n))) << "n " << n;
+      EXPECT_TRUE(within(s, spec::sum_exact<T>(x, n), spec::sum_bound(abs, n))) << "n " << n;
     }
   });
 }
@@ -64,6 +64,7 @@ TEST_P(Sum, OrderFixedByLength) {
   });
 }
 
+NNSIMD_SPEC_STANDARD_SET_TEST(Sum, sum)
 NNSIMD_INSTANTIATE_ISA_SUITE(Sum);
 
 }  // namespace

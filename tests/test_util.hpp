@@ -13,9 +13,8 @@
 #include <vector>
 
 #include "kernels/parallel.hpp"
-#include "numerics/oracle.hpp"
-#include "numerics/tolerance.hpp"
 #include "numerics/ulp.hpp"
+#include "spec/all.hpp"
 #include "nnsimd/detail/kernel_table.hpp"
 #include "nnsimd/nnsimd.hpp"
 
@@ -166,6 +165,38 @@ inline std::vector<std::int32_t> random_labels(std::size_t n, std::size_t classe
   return v;
 }
 
+// Scores on a coarse grid (many exact ties, signed zeros), with per-row specials: a NaN (sometimes two),
+// +inf, -inf, +inf and -inf together (their sum is NaN without any NaN in the row), an all -inf row, and
+// a row whose maximum sits in its last element.
+template <class T>
+void fill_scores(strided<T>& x, std::uint32_t seed) {
+  std::mt19937 gen(seed);
+  for (std::size_t r = 0; r < x.rows; ++r)
+    for (std::size_t c = 0; c < x.cols; ++c) x(r, c) = static_cast<T>(static_cast<int>(gen() % 9) - 4) / T(4);
+  const T nan = std::numeric_limits<T>::quiet_NaN(), inf = std::numeric_limits<T>::infinity();
+  for (std::size_t r = 0; r < x.rows; ++r) {
+    const std::size_t a = gen() % x.cols, b = gen() % x.cols;
+    switch (r % 8) {
+      case 1: x(r, a) = nan; break;
+      case 2: x(r, a) = nan, x(r, b) = -nan; break;
+      case 3: x(r, a) = inf; break;
+      case 4: x(r, a) = -inf, x(r, b) = inf; break;
+      case 5: for (std::size_t c = 0; c < x.cols; ++c) x(r, c) = -inf; break;
+      case 6: x(r, x.cols - 1) = T(2); break;
+      case 7: x(r, a) = -T(0); break;
+      default: break;
+    }
+  }
+}
+
+// Column counts: edge lengths (short and long paths) plus rows spanning several argmax chunks (64 L
+// elements: 1024 for float on AVX-512), with a partial last chunk shorter than a vector.
+inline std::vector<std::size_t> argmax_col_counts() {
+  std::vector<std::size_t> v = edge_lengths();
+  for (std::size_t c : {2051, 3000, 4100}) v.push_back(c);
+  return v;
+}
+
 // Both NaN, or equal (0 == -0). For exact kernels.
 template <class T>
 bool same_value(T a, T b) {
@@ -187,6 +218,50 @@ template <class T>
                                        << " > bound " << static_cast<double>(bound) << " ("
                                        << static_cast<double>(numerics::ulp_error(computed, exact)) << " ulp)";
 }
+
+// Every output of op S, called with arguments a, against its specification's oracle within nnsimd's
+// bounds (src/spec/<op>.hpp); the first element outside its bound fails, named.
+template <class S, class T>
+::testing::AssertionResult spec_agrees(const spec::args<T>& a) {
+  ::testing::AssertionResult r = ::testing::AssertionSuccess();
+  S::check(a, spec::nnsimd_budget<T>(), spec::sample{}, [&](const spec::element& e) {
+    // An exact value beyond T's range is the matching infinity in T: the correct result (e.g. the fused
+    // loss max - (-max) in float).
+    r = e.got_double ? within(static_cast<double>(e.got), numerics::saturate<double>(e.want), e.bound)
+                     : within(static_cast<T>(e.got), numerics::saturate<T>(e.want), e.bound);
+    if (!r) r << " at " << e.what << "[" << e.row << "," << e.col << "] of " << a.rows << "x" << a.cols;
+    return static_cast<bool>(r);
+  });
+  return r;
+}
+
+// The specification's standard input set (what `nnsimd accuracy` measures: its shapes, with the
+// adversarial values) through the case's table, every output within its bound. One line per test file:
+//   NNSIMD_SPEC_STANDARD_SET_TEST(Softmax, softmax)    -> Softmax.StandardSet_softmax/avx2_f32 ...
+template <class T>
+void check_standard_set(spec::op o, const detail::kernel_table<T>& t) {
+  std::mt19937_64 g(20240605);
+  spec::with_spec<T>(o, [&]<class S>() {
+    if constexpr (spec::callable<S>) {
+      for (const spec::shape& sh : S::shapes()) {
+        spec::data<T> d;
+        d.rows = sh.rows, d.cols = sh.cols, d.n_in = sh.n_in;
+        S::standard(d, g, sh.specials);
+        S::prepare(t, d);
+        const spec::args<T> a = d.view();
+        S::call(t, a);
+        ASSERT_TRUE(spec_agrees<S>(a)) << spec::op_names[static_cast<int>(o)] << " " << sh.rows << "x" << sh.cols
+                                       << (sh.n_in ? " n_in " + std::to_string(sh.n_in) : std::string());
+      }
+    }
+  });
+}
+
+#define NNSIMD_SPEC_STANDARD_SET_TEST(Suite, name)                                   \
+  TEST_P(Suite, StandardSet_##name) {                                        \
+    with_table(GetParam(),                                                           \
+               [&]<class T>(const detail::kernel_table<T>& t) { check_standard_set(spec::op::name, t); }); \
+  }
 
 // Lowers the working-set size above which the memory-bound kernels stream their stores (kernels/parallel.hpp)
 // for the scope's lifetime, so the streamed path runs on a small input on every machine.

@@ -10,7 +10,7 @@ Tolerances (u = unit roundoff of the dtype, 2^-24 or 2^-53), derived, not tuned:
     absolute and exp by that relative), the exps err by <= 2 ulps each (xsimd 1.5, glibc < 1), the sum of
     n terms by gamma_n, the division by u:  (2 |x - m|max + 2 + 2 + n + 1) u, counted twice for
     numerator and denominator where they share terms: tol = 2 * that.
-  cross_entropy per sample: the log's 1 ulp of the result (tolerance.hpp log_ulps) + 1 ulp of slack for
+  cross_entropy per sample: the log's 1 ulp of the result (spec/categorical_cross_entropy.hpp, log_ulps) + 1 ulp of slack for
     the one-hot sum (gamma_n relative, n <= 10 columns here: < 10 u, so the bound is 10 u + 1 ulp).
   softmax_cross_entropy per sample: |log s^ - log s| <= (2 + n) u (the exps and their sum) + ulp of the
     result, plus the roundings of m - x[label] and + log(s): (|m| + |log s| + |x_l|) u.

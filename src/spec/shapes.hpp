@@ -1,4 +1,4 @@
-// The named shape sets of the benchmarks. Fixed sizes, the same on every machine, so results compare
+// The named shape sets of the benchmarks (each op's specification picks its sets: bench_shapes()). Fixed sizes, the same on every machine, so results compare
 // across machines and commits (XNNPACK's bench/utils.h does the same for its element counts).
 //
 //   book      the book's chapter 5 script: batch 300 of 2-D spiral points, dense 2->3 then 3->3,
@@ -17,33 +17,36 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
+#include <string_view>
+#include <vector>
 
-namespace nnsimd::bench {
+namespace nnsimd::spec {
 
-struct shape {
+struct named_shape {
   const char* set;
   std::size_t rows;
   std::size_t a;  // dense: n_in; row kernels: cols; elems: the row length (see elem_shape)
   std::size_t b;  // dense: n_out; otherwise 0
 };
 
-inline constexpr shape dense_shapes[] = {
+inline constexpr named_shape dense_shapes[] = {
     {"book", 300, 2, 3},      {"book", 300, 3, 3},           {"mnist", 1024, 784, 128},
     {"mnist", 1024, 128, 10}, {"imagenet", 256, 2048, 1000}, {"square", 2048, 2048, 2048},
 };
 
 // softmax: the loss shapes plus two row shapes of its own.
-inline constexpr shape softmax_shapes[] = {
+inline constexpr named_shape softmax_shapes[] = {
     {"book", 300, 3, 0},      {"mnist", 1024, 10, 0}, {"hidden", 4096, 128, 0},
     {"imagenet", 256, 1000, 0}, {"vocab", 64, 32000, 0},
 };
 
 // categorical_cross_entropy, categorical_cross_entropy_onehot, softmax_cross_entropy.
-inline constexpr shape loss_shapes[] = {
+inline constexpr named_shape loss_shapes[] = {
     {"book", 300, 3, 0}, {"mnist", 1024, 10, 0}, {"imagenet", 256, 1000, 0}, {"vocab", 64, 32000, 0}};
 
 // argmax, accuracy: the loss shapes plus hidden (many short rows: the index pass dominates).
-inline constexpr shape argmax_shapes[] = {{"book", 300, 3, 0},         {"mnist", 1024, 10, 0},
+inline constexpr named_shape argmax_shapes[] = {{"book", 300, 3, 0},         {"mnist", 1024, 10, 0},
                                           {"hidden", 4096, 128, 0},    {"imagenet", 256, 1000, 0},
                                           {"vocab", 64, 32000, 0}};
 
@@ -52,6 +55,25 @@ inline constexpr shape argmax_shapes[] = {{"book", 300, 3, 0},         {"mnist",
 inline constexpr std::size_t elem_row = 1024;
 inline constexpr std::size_t elem_counts[] = {std::size_t{4} << 10, std::size_t{32} << 10, std::size_t{256} << 10,
                                               std::size_t{2} << 20, std::size_t{16} << 20};
-constexpr shape elem_shape(std::size_t n) { return {"elems", n / elem_row, elem_row, 0}; }
+constexpr named_shape elem_shape(std::size_t n) { return {"elems", n / elem_row, elem_row, 0}; }
 
-}  // namespace nnsimd::bench
+inline std::vector<named_shape> shape_set(std::span<const named_shape> s) { return {s.begin(), s.end()}; }
+
+inline std::vector<named_shape> elem_shapes() {
+  std::vector<named_shape> v;
+  for (std::size_t n : elem_counts) v.push_back(elem_shape(n));
+  return v;
+}
+
+// A dense shape (b != 0) is rows x n_in -> n_out; the others are rows x cols (elems: n / 1024 rows of
+// 1024).
+constexpr bool is_dense_shape(const named_shape& s) { return s.b != 0; }
+
+// The <dims> of a benchmark name: dense rows x n_in x n_out, elems the count, others rows x cols.
+inline std::string dims_of(const named_shape& s) {
+  if (is_dense_shape(s)) return std::to_string(s.rows) + "x" + std::to_string(s.a) + "x" + std::to_string(s.b);
+  if (std::string_view(s.set) == "elems") return std::to_string(s.rows * s.a);
+  return std::to_string(s.rows) + "x" + std::to_string(s.a);
+}
+
+}  // namespace nnsimd::spec

@@ -1,0 +1,55 @@
+// Every op's specification, and the one place that maps an op of kernels.def to it: with_spec. An op of
+// kernels.def without a specification in src/spec/<op>.hpp does not compile (the switch below names
+// spec::<op><T> for every line of kernels.def).
+#pragma once
+
+#include "spec/accuracy.hpp"
+#include "spec/argmax.hpp"
+#include "spec/categorical_cross_entropy.hpp"
+#include "spec/clip.hpp"
+#include "spec/dense.hpp"
+#include "spec/relu.hpp"
+#include "spec/softmax.hpp"
+#include "spec/softmax_cross_entropy.hpp"
+#include "spec/spec.hpp"
+#include "spec/sum.hpp"
+
+namespace nnsimd::spec {
+
+// An op that is called and checked on its own; the packed layer's set-up (dense_packed_size,
+// dense_pack) is not: dense_packed_forward / dense_packed_relu call it.
+template <class S>
+concept callable = !requires { S::setup; };
+
+// f.template operator()<spec::<o><T>>(): the specification of op o for element type T.
+template <class T, class F>
+decltype(auto) with_spec(op o, F&& f) {
+  switch (o) {
+#define NNSIMD_KERNEL(name, ret, params) \
+  case op::name:                         \
+    return f.template operator()<name<T>>();
+#include "nnsimd/detail/kernels.def"
+#undef NNSIMD_KERNEL
+  }
+  return f.template operator()<sum<T>>();  // not reached: every op has a case
+}
+
+// Runs op o's specification on d through table t: prepare (pack a layer), clear the outputs, call, then
+// check every output (or a sample) against the oracle within the bounds of budget b. visit(element)
+// returns false to stop; returns false if it stopped.
+template <class T, class V>
+bool run_and_check(op o, const detail::kernel_table<T>& t, data<T>& d, const budget& b, const sample& s, V&& visit) {
+  return with_spec<T>(o, [&]<class S>() {
+    if constexpr (callable<S>) {
+      S::prepare(t, d);
+      d.clear_outputs();
+      const args<T> a = d.view();
+      S::call(t, a);
+      return S::check(a, b, s, visit);
+    } else {
+      return true;
+    }
+  });
+}
+
+}  // namespace nnsimd::spec

@@ -1,0 +1,58 @@
+// argmax: exact against numpy.argmax's rule (spec::argmax_row: first index of the maximum, first NaN
+// wins) on every ISA: ties, NaN, +-inf, all -inf rows, long rows spanning several chunks, strided inputs,
+// and the specification's standard set.
+#include <vector>
+
+#include "test_util.hpp"
+
+namespace nnsimd::test {
+namespace {
+
+class Argmax : public IsaTest {};
+
+TEST_P(Argmax, ExactEveryShapeStrided) {
+  with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
+    for (std::size_t cols : argmax_col_counts())
+      for (std::size_t rows : row_counts<T>(GetParam().target)) {
+        if (cols > 1000 && rows > 17) continue;  // long rows: a few suffice
+        strided<T> x(rows, cols);
+        fill_scores(x, static_cast<std::uint32_t>(rows * 7919 + cols));
+        std::vector<std::int32_t> idx(rows + 1, -7);
+        t.argmax(x.data(), x.ld, idx.data(), rows, cols);
+        for (std::size_t r = 0; r < rows; ++r)
+          ASSERT_EQ(idx[r], spec::argmax_row(&x(r, 0), cols)) << rows << " x " << cols << " row " << r;
+        EXPECT_EQ(idx[rows], -7) << "wrote past the last row";
+        EXPECT_TRUE(x.padding_intact());
+      }
+  });
+}
+
+// Where the winner sits relative to chunk and vector boundaries: every position of a single maximum,
+// of a first NaN, and of a tie with the maximum placed later, on a row of 3 chunks' length + a bit.
+TEST_P(Argmax, EveryWinnerPosition) {
+  with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
+    for (std::size_t cols : {std::size_t{40}, std::size_t{3 * 1024 + 5}}) {
+      const std::size_t step = cols > 100 ? 37 : 1;
+      std::vector<std::size_t> pos;
+      for (std::size_t j = 0; j < cols; j += step) pos.push_back(j);
+      pos.push_back(cols - 1);
+      strided<T> x(pos.size(), cols);
+      fill_uniform<T>(x, T(-1), T(1), 3);
+      for (std::size_t r = 0; r < pos.size(); ++r) {
+        x(r, pos[r]) = T(5);
+        if (r % 3 == 1) x(r, cols - 1 - (pos[r] % 7 == 0 ? 0 : pos[r] % 7)) = T(5);  // a tie, maybe earlier
+        if (r % 3 == 2) x(r, pos[r]) = std::numeric_limits<T>::quiet_NaN(), x(r, (pos[r] * 5) % cols) = T(7);
+      }
+      std::vector<std::int32_t> idx(pos.size());
+      t.argmax(x.data(), x.ld, idx.data(), x.rows, cols);
+      for (std::size_t r = 0; r < pos.size(); ++r)
+        ASSERT_EQ(idx[r], spec::argmax_row(&x(r, 0), cols)) << cols << " row " << r << " pos " << pos[r];
+    }
+  });
+}
+
+NNSIMD_SPEC_STANDARD_SET_TEST(Argmax, argmax)
+NNSIMD_INSTANTIATE_ISA_SUITE(Argmax);
+
+}  // namespace
+}  // namespace nnsimd::test
