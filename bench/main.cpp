@@ -50,7 +50,7 @@
 #endif
 
 #include "autovec.hpp"
-#include "kernels/parallel.hpp"
+#include "nnsimd/detail/runtime.hpp"
 #include "limits.hpp"
 #include "nnsimd/detail/kernel_table.hpp"
 #include "nnsimd/machine.hpp"

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "npy.hpp"
+#include "spec/op.hpp"
 
 namespace nnsimd::cli {
 
@@ -19,6 +20,11 @@ struct run_kernel {
   const char* help;
 };
 const std::map<std::string, run_kernel>& run_kernels();
+// The `nnsimd run` kernel that serves op o of kernels.def, or nullptr where none does (the packed layer and
+// the sum: internal; the one-hot loss: served by categorical_cross_entropy given 2-D labels). Every op of
+// kernels.def is listed (checked at compile time in run.cpp; a test checks each name is a run kernel).
+const char* run_kernel_of(spec::op o);
+
 // The kernel called `name` (or an old name of it, renamed.def), or npy::error listing the kernels there are.
 const run_kernel& find_run_kernel(const std::string& name);
 

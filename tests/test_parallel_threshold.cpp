@@ -5,7 +5,7 @@
 // (test_threading checks that); this is about never making a call slower than one thread.
 #include <gtest/gtest.h>
 
-#include "kernels/parallel.hpp"
+#include "nnsimd/detail/runtime.hpp"
 #include "nnsimd/nnsimd.hpp"
 
 namespace nnsimd::test {

@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "kernels/parallel.hpp"
+#include "nnsimd/detail/runtime.hpp"
 #include "nnsimd/machine.hpp"
 
 namespace nnsimd::test {

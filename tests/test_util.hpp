@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/parallel.hpp"
+#include "nnsimd/detail/runtime.hpp"
 #include "numerics/ulp.hpp"
 #include "spec/all.hpp"
 #include "nnsimd/detail/kernel_table.hpp"
@@ -263,7 +263,7 @@ void check_standard_set(spec::op o, const detail::kernel_table<T>& t) {
                [&]<class T>(const detail::kernel_table<T>& t) { check_standard_set(spec::op::name, t); }); \
   }
 
-// Lowers the working-set size above which the memory-bound kernels stream their stores (kernels/parallel.hpp)
+// Lowers the working-set size above which the memory-bound kernels stream their stores (nnsimd/detail/runtime.hpp)
 // for the scope's lifetime, so the streamed path runs on a small input on every machine.
 class streaming_threshold {
  public:

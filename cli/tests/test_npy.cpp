@@ -179,3 +179,18 @@ TEST_F(SaveAll, SameFileRefusedBeforeWriting) {
 }
 
 }  // namespace
+
+namespace {
+// Every op of kernels.def is served by an `nnsimd run` kernel that exists, or is marked as not a command
+// of its own (run.cpp kServed): a new op shows up here, not as a command silently missing.
+TEST(RunKernels, EveryOpIsServedOrMarked) {
+  std::size_t served = 0;
+  for (int i = 0; i < nnsimd::spec::op_count; ++i)
+    if (const char* name = nnsimd::cli::run_kernel_of(nnsimd::spec::op(i))) {
+      EXPECT_TRUE(nnsimd::cli::run_kernels().count(name)) << nnsimd::spec::op_names[i] << " -> " << name;
+      ++served;
+    }
+  EXPECT_EQ(served, 10u);
+  EXPECT_EQ(nnsimd::cli::run_kernels().size(), 9u);  // categorical_cross_entropy serves both label forms
+}
+}  // namespace
