@@ -38,15 +38,10 @@ int num_threads();
 // 0 splits every call that has at least two row blocks.
 void set_parallel_threshold(std::size_t work);
 std::size_t parallel_threshold();
-// The default: 10 us. Measured on an AMD EPYC Zen 4 (2 cores, KVM, libgomp, the other core partly
-// busy), min of 15-21 interleaved runs of 1 vs 2 threads per size: an empty parallel region costs
-// 1-2 us and 2 threads first beat 1 at about 1.5 us of single-thread work for relu (strided 3 and
-// 1024 columns), softmax 3, 10 and 1000 columns, 2.5 us for argmax/accuracy 1024 x 10 and 32000-column
-// softmax rows, 3.5 us for fused softmax cross-entropy 1000 columns, 4-6 us for one-hot cross-entropy,
-// accuracy at 1000 columns (rows split 16 + 7) and dense 64 x 64 x 64, 5-8 us for the skinny dense
-// 2 -> 3 and 3 -> 3 (whose 2-thread speed-up tops out near 1.6). At 10 us every kernel measured gains
-// 1.15x (skinny dense) to 1.7x; the book's 300 x 3 calls (about 1 us) and 300 x 2 -> 3 dense (0.1 us)
-// stay 10-100x below it.
+// The default: 10 us. An empty parallel region costs 1-2 us (libgomp, 2-core KVM guest), and at 10 us of
+// single-thread work every kernel gains 1.15x (the skinny dense) to 1.7x from a second thread, while the
+// book's calls (0.1-1 us) stay far below it. The per-kernel crossover measurements are in the commit
+// that set it (git log -S default_parallel_threshold include/nnsimd/nnsimd.hpp).
 inline constexpr std::size_t default_parallel_threshold = 10'000'000;
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a synthetic nnsimd_bench result in Google Benchmark 1.7.1's JSON format, for testing the tools.
 
-The numbers are made up but shaped like this project's real ones (a 2-core Zen 4 guest, FACTS.md):
+The numbers are made up but shaped like this project's real ones (a 2-core Zen 4 guest):
 FMA peak 117 GFLOP/s per core in f32, read bandwidth 208/111/96/26 GB/s at L1/L2/L3/DRAM. Everything
 the tools read is there: limits, repetitions (some families named with GB's "/repeats:N" suffix, some
 not), the mean/median/stddev/cv aggregates, a family run once without repetitions, mixed time units,
@@ -25,7 +25,7 @@ import statistics
 UNIT = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3}
 REPS = 3
 
-F32_FMA = 117e9  # FLOP/s per core, any vector width that has FMA (FACTS.md)
+F32_FMA = 117e9  # FLOP/s per core, any vector width that has FMA
 LIMITS_FMA = {("f32", "sse2"): 29e9, ("f32", "avx2"): F32_FMA, ("f32", "avx512"): F32_FMA,
               ("f64", "sse2"): 14.5e9, ("f64", "avx2"): F32_FMA / 2, ("f64", "avx512"): F32_FMA / 2}
 READ = {"L1": 208e9, "L2": 111e9, "L3": 96e9, "DRAM": 26e9}
