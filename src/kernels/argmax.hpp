@@ -8,10 +8,7 @@
 
 #include <xsimd/xsimd.hpp>
 
-#if defined(__x86_64__) || defined(_M_X64)
-#include <immintrin.h>
-#endif
-
+#include "kernels/arch/arch.hpp"
 #include "kernels/loss_common.hpp"
 #include "kernels/parallel.hpp"
 
@@ -108,7 +105,6 @@ std::int32_t argmax_long(const T* x, std::size_t cols) {
   return static_cast<std::int32_t>(find_first<Arch>(x, c0, c1, [&](const V& v) { return v == bv; }));
 }
 
-#if defined(__x86_64__) || defined(_M_X64)
 // ---- AVX-512 long rows ----------------------------------------------------------------------------
 // The same chunked scheme as argmax_long. NaN detection: one unordered compare per PAIR of vectors
 // (a UNORD b is true iff a or b is NaN) OR-ed into a mask, instead of the check sum's add per vector
@@ -120,52 +116,14 @@ std::int32_t argmax_long(const T* x, std::size_t cols) {
 // since the exit branch of an early-out loop mispredicts about once per row (about 4 ns, as long as
 // reading a 128-float row). Measured (f32, 1 thread, old generic path vs this, interleaved): 4096 x 128
 // 1.3-1.8x, 256 x 1000 1.3-1.5x, 64 x 32000 1.3-1.8x faster.
-template <class Arch, class T>
-struct avx512_ops;
-
-template <class Arch>
-struct avx512_ops<Arch, float> {
-  using V = __m512;
-  static constexpr std::size_t L = 16;
-  static V load(const float* p) { return _mm512_loadu_ps(p); }
-  // MAXPS returns its second operand when one is NaN: a NaN x never enters the running max m.
-  static V max(V x, V m) { return _mm512_max_ps(x, m); }
-  static unsigned unord(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q); }
-  static unsigned nan_mask(V a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
-  static unsigned eq_mask(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
-  // Every lane = the largest lane of v (no NaN in v).
-  static V hmax(V v) {
-    v = _mm512_max_ps(v, _mm512_shuffle_f32x4(v, v, 0x4E));
-    v = _mm512_max_ps(v, _mm512_shuffle_f32x4(v, v, 0xB1));
-    v = _mm512_max_ps(v, _mm512_permute_ps(v, 0x4E));
-    return _mm512_max_ps(v, _mm512_permute_ps(v, 0xB1));
-  }
-  static float first(V v) { return _mm512_cvtss_f32(v); }
-  static V set1(float a) { return _mm512_set1_ps(a); }
-};
-
-template <class Arch>
-struct avx512_ops<Arch, double> {
-  using V = __m512d;
-  static constexpr std::size_t L = 8;
-  static V load(const double* p) { return _mm512_loadu_pd(p); }
-  static V max(V x, V m) { return _mm512_max_pd(x, m); }
-  static unsigned unord(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_UNORD_Q); }
-  static unsigned nan_mask(V a) { return _mm512_cmp_pd_mask(a, a, _CMP_UNORD_Q); }
-  static unsigned eq_mask(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
-  static V hmax(V v) {
-    v = _mm512_max_pd(v, _mm512_shuffle_f64x2(v, v, 0x4E));
-    v = _mm512_max_pd(v, _mm512_shuffle_f64x2(v, v, 0xB1));
-    return _mm512_max_pd(v, _mm512_permute_pd(v, 0x55));
-  }
-  static double first(V v) { return _mm512_cvtsd_f64(v); }
-  static V set1(double a) { return _mm512_set1_pd(a); }
-};
+// The vector operations are arch::x86_avx512<Arch, T> (arch/x86_avx512.hpp): O::max(x, m) returns m
+// when x is NaN (MAXPS), so a NaN never enters the running max; O::broadcast_max puts the largest lane
+// in every lane.
 
 // First j in [j0, j1) (j1 - j0 >= L) with mask_of(x[j..]) bit set, j1 if none; the last vector overlaps.
 template <class Arch, class T, class M>
 inline std::size_t find_first_avx512(const T* x, std::size_t j0, std::size_t j1, const M& mask_of) {
-  using O = avx512_ops<Arch, T>;
+  using O = arch::x86_avx512<Arch, T>;
   constexpr std::size_t L = O::L;
   for (std::size_t j = j0;; j += L) {
     if (j + L > j1) j = j1 - L;
@@ -177,7 +135,7 @@ inline std::size_t find_first_avx512(const T* x, std::size_t j0, std::size_t j1,
 
 template <class Arch, class T>
 std::int32_t argmax_long_avx512(const T* x, std::size_t cols) {
-  using O = avx512_ops<Arch, T>;
+  using O = arch::x86_avx512<Arch, T>;
   using V = typename O::V;
   constexpr std::size_t L = O::L, C = argmax_cfg<Arch, T>::chunk, kBranchless = 16 * L;
   T best = -std::numeric_limits<T>::infinity();
@@ -206,7 +164,7 @@ std::int32_t argmax_long_avx512(const T* x, std::size_t cols) {
     const V m = O::max(O::max(m0, m1), O::max(m2, m3));
     if (nan != 0)
       return static_cast<std::int32_t>(find_first_avx512<Arch>(x, s0, c1, [](V v) { return O::nan_mask(v); }));
-    const V h = O::hmax(m);
+    const V h = O::broadcast_max(m);
     if (O::first(h) > best) {
       best = O::first(h);
       bestv = h;
@@ -228,7 +186,6 @@ std::int32_t argmax_long_avx512(const T* x, std::size_t cols) {
   const std::size_t c0 = c1 - best_chunk >= L ? best_chunk : c1 - L;
   return static_cast<std::int32_t>(find_first_avx512<Arch>(x, c0, c1, [&](V v) { return O::eq_mask(v, bestv); }));
 }
-#endif
 
 // argmax of rows [r, r + n), n <= L, cols < short_cols: lane k is row r + k. Column 0 starts as the
 // best; a later column replaces it if strictly greater, or if it is NaN while the best is not (after
@@ -260,12 +217,10 @@ inline void argmax_rows(const T* x, std::size_t ld, std::size_t r0, std::size_t 
     for (std::size_t r = r0; r < r1; r += L)
       argmax_short_block<Arch>(x + r * ld, ld, r1 - r < L ? r1 - r : L, cols, out + (r - r0));
   } else {
-#if defined(__x86_64__) || defined(_M_X64)
     if constexpr (is_avx512<Arch>) {
       for (std::size_t r = r0; r < r1; ++r) out[r - r0] = argmax_long_avx512<Arch>(x + r * ld, cols);
       return;
     }
-#endif
     for (std::size_t r = r0; r < r1; ++r) out[r - r0] = argmax_long<Arch>(x + r * ld, cols);
   }
 }

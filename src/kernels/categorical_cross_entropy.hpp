@@ -84,12 +84,10 @@ void categorical_cross_entropy_onehot(const T* p, std::size_t ldp, const T* t, s
         const std::size_t n = r1 - r < L ? r1 - r : L;
         const T* pr = p + r * ldp;
         const T* tr = t + r * ldt;
-#if defined(__x86_64__) || defined(_M_X64)
         if constexpr (loss_detail::is_avx512<Arch>) {
           loss_detail::store_first<Arch>(losses + r, n, -xsimd::log(loss_detail::onehot_short_block_avx512<Arch>(pr, ldp, tr, ldt, n, cols, eps)));
           continue;
         }
-#endif
         V s(T(0));
         for (std::size_t j = 0; j < cols; ++j) {
           const V pj = loss_detail::column<Arch>(pr + j, ldp, n, T(1));

@@ -7,10 +7,7 @@
 
 #include <xsimd/xsimd.hpp>
 
-#if defined(__x86_64__) || defined(_M_X64)
-#include <immintrin.h>
-#endif
-
+#include "kernels/arch/arch.hpp"
 #include "kernels/parallel.hpp"
 #include "kernels/simd.hpp"
 
@@ -68,32 +65,25 @@ inline constexpr bool has_stream = x86_minmax<Arch>;
 
 template <class Arch, class T>
 inline void stream_store(T* p, const xsimd::batch<T, Arch>& v) {
-#if defined(__AVX512F__)
   if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) {
-    if constexpr (sizeof(T) == 4) _mm512_stream_ps(p, v); else _mm512_stream_pd(p, v);
+    arch::x86_avx512<Arch, T>::stream_store(p, v);
     return;
   }
-#endif
-#if defined(__AVX__)
   if constexpr (std::is_base_of_v<xsimd::avx, Arch>) {
-    if constexpr (sizeof(T) == 4) _mm256_stream_ps(p, v); else _mm256_stream_pd(p, v);
+    arch::x86_avx2<Arch, T>::stream_store(p, v);
     return;
   }
-#endif
-#if defined(__SSE2__)
   if constexpr (std::is_base_of_v<xsimd::sse2, Arch>) {
-    if constexpr (sizeof(T) == 4) _mm_stream_ps(p, v); else _mm_stream_pd(p, v);
+    arch::x86_sse2<Arch, T>::stream_store(p, v);
     return;
   }
-#endif
   v.store_aligned(p);
 }
 
+// The fence after streamed stores (one instruction for either type; see arch/x86_sse2.hpp).
 template <class Arch>
 inline void stream_fence() {
-#if defined(__SSE2__)
-  if constexpr (has_stream<Arch>) _mm_sfence();
-#endif
+  if constexpr (has_stream<Arch>) arch::x86_sse2<Arch, float>::store_fence();
 }
 
 // y[i, n) = op(x[i, n)) in whole vectors, stored by store(p, v), until fewer than L elements are left;

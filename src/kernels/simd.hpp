@@ -1,5 +1,6 @@
 // Vector helpers shared by the kernels: ISA traits, the first n < L lanes of a vector (tails without a
-// scalar loop over the row) and the horizontal max. Templates on Arch like every kernel function.
+// scalar loop over the row), the horizontal max and the in-register transposition. Templates on Arch
+// like every kernel function; the ISA-specific code they select is in arch/ (arch/arch.hpp).
 #pragma once
 
 #include <cstddef>
@@ -7,9 +8,7 @@
 
 #include <xsimd/xsimd.hpp>
 
-#if defined(__x86_64__) || defined(_M_X64)
-#include <immintrin.h>
-#endif
+#include "kernels/arch/arch.hpp"
 
 namespace nnsimd::kernels::simd {
 
@@ -28,25 +27,8 @@ inline constexpr bool x86_minmax = std::is_base_of_v<xsimd::sse2, Arch> || std::
 template <class Arch, class T>
 inline xsimd::batch<T, Arch> load_first(const T* p, std::size_t n, T fill = T(0)) {
   using V = xsimd::batch<T, Arch>;
-#if defined(__AVX512F__)
-  if constexpr (is_avx512<Arch>) {
-    if constexpr (sizeof(T) == 4)
-      return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), static_cast<__mmask16>((1u << n) - 1), p);
-    else
-      return _mm512_mask_loadu_pd(_mm512_set1_pd(fill), static_cast<__mmask8>((1u << n) - 1), p);
-  }
-#endif
-#if defined(__AVX2__)
-  if constexpr (is_avx2<Arch>) {
-    if constexpr (sizeof(T) == 4) {
-      const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-      return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
-    } else {
-      const __m256i m = _mm256_cmpgt_epi64(_mm256_set1_epi64x(static_cast<long long>(n)), _mm256_setr_epi64x(0, 1, 2, 3));
-      return _mm256_blendv_pd(_mm256_set1_pd(fill), _mm256_maskload_pd(p, m), _mm256_castsi256_pd(m));
-    }
-  }
-#endif
+  if constexpr (is_avx512<Arch>) return arch::x86_avx512<Arch, T>::load_first(p, n, fill);
+  if constexpr (is_avx2<Arch>) return arch::x86_avx2<Arch, T>::load_first(p, n, fill);
   alignas(64) T buf[V::size];
   for (std::size_t i = 0; i < V::size; ++i) buf[i] = i < n ? p[i] : fill;
   return V::load_aligned(buf);
@@ -62,15 +44,10 @@ inline void store_first(T* p, std::size_t n, const xsimd::batch<T, Arch>& v) {
     v.store_unaligned(p);
     return;
   }
-#if defined(__AVX512F__)
   if constexpr (is_avx512<Arch>) {
-    if constexpr (sizeof(T) == 4)
-      _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), v);
-    else
-      _mm512_mask_storeu_pd(p, static_cast<__mmask8>((1u << n) - 1), v);
+    arch::x86_avx512<Arch, T>::store_first(p, n, v);
     return;
   }
-#endif
   alignas(64) T buf[V::size];
   v.store_aligned(buf);
   for (std::size_t i = 0; i < n; ++i) p[i] = buf[i];
@@ -81,14 +58,7 @@ inline void store_first(T* p, std::size_t n, const xsimd::batch<T, Arch>& v) {
 template <class Arch, class T>
 inline T hmax(const xsimd::batch<T, Arch>& v) {
   using V = xsimd::batch<T, Arch>;
-#if defined(__AVX512F__)
-  if constexpr (is_avx512<Arch>) {
-    if constexpr (sizeof(T) == 4)
-      return _mm512_reduce_max_ps(v);
-    else
-      return _mm512_reduce_max_pd(v);
-  }
-#endif
+  if constexpr (is_avx512<Arch>) return arch::x86_avx512<Arch, T>::reduce_max(v);
   alignas(64) T buf[V::size];
   v.store_aligned(buf);
   T m = buf[0];
@@ -116,115 +86,16 @@ inline void transpose_blocks(xsimd::batch<T, Arch>* v) {
   using V = xsimd::batch<T, Arch>;
   constexpr std::size_t L = V::size;
   static_assert(W >= 1 && W <= L && L % W == 0 && (W & (W - 1)) == 0, "W: a power of two dividing L");
-#if defined(__AVX512F__)
-  if constexpr (is_avx512<Arch> && sizeof(T) == 4 && W >= 4) {
-    // Unpack ps then unpack pd: u[4k + c] holds, in the 4-lane group g, element c of group g of rows
-    // 4k .. 4k + 3 (for W = 4: done). W = 8: output row 4p + c takes group p of u[c] (rows 0-3) and of
-    // u[4 + c] (rows 4-7) in each 8-lane block (masked 128-bit lane shuffles). W = 16: output row 4q + c
-    // is group q of u[c], u[4 + c], u[8 + c], u[12 + c] (two rounds of lane shuffles).
-    __m512 t[W], u[W];
-    for (std::size_t k = 0; k < W / 2; ++k) {
-      t[2 * k] = _mm512_unpacklo_ps(v[2 * k], v[2 * k + 1]);
-      t[2 * k + 1] = _mm512_unpackhi_ps(v[2 * k], v[2 * k + 1]);
-    }
-    for (std::size_t k = 0; k < W / 4; ++k) {
-      const __m512d a = _mm512_castps_pd(t[4 * k]), b = _mm512_castps_pd(t[4 * k + 2]);
-      const __m512d c = _mm512_castps_pd(t[4 * k + 1]), d = _mm512_castps_pd(t[4 * k + 3]);
-      u[4 * k] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
-      u[4 * k + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
-      u[4 * k + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(c, d));
-      u[4 * k + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(c, d));
-    }
-    if constexpr (W == 4) {
-      for (std::size_t i = 0; i < 4; ++i) v[i] = u[i];
-    } else if constexpr (W == 8) {
-      for (std::size_t c = 0; c < 4; ++c) {
-        v[c] = _mm512_mask_shuffle_f32x4(u[c], 0xF0F0, u[4 + c], u[4 + c], 0x80);
-        v[4 + c] = _mm512_mask_shuffle_f32x4(u[4 + c], 0x0F0F, u[c], u[c], 0x31);
-      }
-    } else {
-      for (std::size_t c = 0; c < 4; ++c) {
-        const __m512 x0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x44), x1 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xEE);
-        const __m512 y0 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x44);
-        const __m512 y1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xEE);
-        v[c] = _mm512_shuffle_f32x4(x0, y0, 0x88);
-        v[4 + c] = _mm512_shuffle_f32x4(x0, y0, 0xDD);
-        v[8 + c] = _mm512_shuffle_f32x4(x1, y1, 0x88);
-        v[12 + c] = _mm512_shuffle_f32x4(x1, y1, 0xDD);
-      }
-    }
-    return;
-  } else if constexpr (is_avx512<Arch> && sizeof(T) == 8 && W >= 2) {
-    // Unpack pd: t[2k + c] holds, in the 2-lane group g, element c of group g of rows 2k, 2k + 1 (W = 2:
-    // done). W = 4: output row 2p + c takes group p of t[c], t[2 + c] in each 4-lane block. W = 8: output
-    // row 2q + c is group q of t[c], t[2 + c], t[4 + c], t[6 + c].
-    __m512d t[W];
-    for (std::size_t k = 0; k < W / 2; ++k) {
-      t[2 * k] = _mm512_unpacklo_pd(v[2 * k], v[2 * k + 1]);
-      t[2 * k + 1] = _mm512_unpackhi_pd(v[2 * k], v[2 * k + 1]);
-    }
-    if constexpr (W == 2) {
-      v[0] = t[0];
-      v[1] = t[1];
-    } else if constexpr (W == 4) {
-      for (std::size_t c = 0; c < 2; ++c) {
-        v[c] = _mm512_mask_shuffle_f64x2(t[c], 0xCC, t[2 + c], t[2 + c], 0x80);
-        v[2 + c] = _mm512_mask_shuffle_f64x2(t[2 + c], 0x33, t[c], t[c], 0x31);
-      }
-    } else {
-      for (std::size_t c = 0; c < 2; ++c) {
-        const __m512d x0 = _mm512_shuffle_f64x2(t[c], t[2 + c], 0x44), x1 = _mm512_shuffle_f64x2(t[c], t[2 + c], 0xEE);
-        const __m512d y0 = _mm512_shuffle_f64x2(t[4 + c], t[6 + c], 0x44);
-        const __m512d y1 = _mm512_shuffle_f64x2(t[4 + c], t[6 + c], 0xEE);
-        v[c] = _mm512_shuffle_f64x2(x0, y0, 0x88);
-        v[2 + c] = _mm512_shuffle_f64x2(x0, y0, 0xDD);
-        v[4 + c] = _mm512_shuffle_f64x2(x1, y1, 0x88);
-        v[6 + c] = _mm512_shuffle_f64x2(x1, y1, 0xDD);
-      }
-    }
+  // In registers for blocks of at least 128 bits (W >= 4 float, W >= 2 double): arch/x86_avx512.hpp,
+  // arch/x86_avx2.hpp.
+  if constexpr (is_avx512<Arch> && (sizeof(T) == 4 ? W >= 4 : W >= 2)) {
+    arch::x86_avx512<Arch, T>::template transpose_blocks<W>(v);
     return;
   }
-#endif
-#if defined(__AVX2__)
-  if constexpr (is_avx2<Arch> && sizeof(T) == 4 && W >= 4) {
-    // As AVX-512 float: output row 4p + c is group p of u[c], u[4 + c].
-    __m256 t[W], u[W];
-    for (std::size_t k = 0; k < W / 2; ++k) {
-      t[2 * k] = _mm256_unpacklo_ps(v[2 * k], v[2 * k + 1]);
-      t[2 * k + 1] = _mm256_unpackhi_ps(v[2 * k], v[2 * k + 1]);
-    }
-    for (std::size_t k = 0; k < W / 4; ++k) {
-      const __m256d a = _mm256_castps_pd(t[4 * k]), b = _mm256_castps_pd(t[4 * k + 2]);
-      const __m256d c = _mm256_castps_pd(t[4 * k + 1]), d = _mm256_castps_pd(t[4 * k + 3]);
-      u[4 * k] = _mm256_castpd_ps(_mm256_unpacklo_pd(a, b));
-      u[4 * k + 1] = _mm256_castpd_ps(_mm256_unpackhi_pd(a, b));
-      u[4 * k + 2] = _mm256_castpd_ps(_mm256_unpacklo_pd(c, d));
-      u[4 * k + 3] = _mm256_castpd_ps(_mm256_unpackhi_pd(c, d));
-    }
-    if constexpr (W == 4) {
-      for (std::size_t i = 0; i < 4; ++i) v[i] = u[i];
-    } else {
-      for (std::size_t c = 0; c < 4; ++c) {
-        v[c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x20);
-        v[4 + c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x31);
-      }
-    }
-    return;
-  } else if constexpr (is_avx2<Arch> && sizeof(T) == 8 && W >= 2) {
-    const __m256d t0 = _mm256_unpacklo_pd(v[0], v[1]), t1 = _mm256_unpackhi_pd(v[0], v[1]);
-    if constexpr (W == 2) {
-      v[0] = t0;
-      v[1] = t1;
-    } else {
-      const __m256d t2 = _mm256_unpacklo_pd(v[2], v[3]), t3 = _mm256_unpackhi_pd(v[2], v[3]);
-      v[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
-      v[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
-      v[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
-      v[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
-    }
+  if constexpr (is_avx2<Arch> && (sizeof(T) == 4 ? W >= 4 : W >= 2)) {
+    arch::x86_avx2<Arch, T>::template transpose_blocks<W>(v);
     return;
   }
-#endif
   alignas(64) T buf[W * L];
   for (std::size_t i = 0; i < W; ++i) v[i].store_aligned(buf + i * L);
   for (std::size_t i = 0; i < W; ++i) {

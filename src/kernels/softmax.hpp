@@ -42,9 +42,8 @@
 #include "kernels/softmax/registers.hpp"
 #include "kernels/softmax/rows.hpp"
 
-// GCC 12 warns "__Y may be used uninitialized" inside its own AVX-512 intrinsics (_mm512_max_ps,
-// _mm512_reduce_max_ps: the _mm512_undefined_ps self-initialization; GCC bug 105593, fixed in GCC 13).
-// Silenced for this header only.
+// GCC 12 warns "__Y may be used uninitialized" inside its own AVX-512 intrinsics (the vector max and
+// reduce-max; GCC bug 105593, fixed in GCC 13: see arch/x86_avx512.hpp). Silenced for this header only.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"

@@ -1,5 +1,6 @@
-// categorical_cross_entropy_onehot's AVX-512 short rows: masked row loads into slots and a transpose-reduce (onehot_ops,
-// combine_levels, onehot_short_sums, onehot_short_block_avx512).
+// categorical_cross_entropy_onehot's AVX-512 short rows: masked row loads into slots and a transpose-reduce
+// (combine_levels, onehot_short_sums, onehot_short_block_avx512), on the vector operations of
+// arch::x86_avx512<Arch, T> (arch/x86_avx512.hpp).
 #pragma once
 
 #include <cstddef>
@@ -9,13 +10,10 @@
 
 #include <xsimd/xsimd.hpp>
 
-#if defined(__x86_64__) || defined(_M_X64)
-#include <immintrin.h>
-#endif
+#include "kernels/arch/arch.hpp"
 
 namespace nnsimd::kernels {
 
-#if defined(__x86_64__) || defined(_M_X64)
 namespace loss_detail {
 
 // ---- AVX-512 short rows of categorical_cross_entropy_onehot: masked row loads and a transpose-reduce ---------------------
@@ -28,52 +26,7 @@ namespace loss_detail {
 // q w + bitreverse(i) so that this row is row k. A row is summed as a tree of depth log2(w) (plus one
 // add for cols > L): a sum of cols products in another order, still within gamma_cols
 // (numerics/tolerance.hpp allows any order). Lanes past the block's rows are set to 1 before the log.
-template <class Arch, class T>
-struct onehot_ops;
-
-template <class Arch>
-struct onehot_ops<Arch, float> {
-  using V = __m512;
-  using M = __mmask16;
-  static constexpr std::size_t L = 16;
-  static V zero() { return _mm512_setzero_ps(); }
-  static V set1(float a) { return _mm512_set1_ps(a); }
-  static V load_mask(V src, M m, const float* p) { return _mm512_mask_loadu_ps(src, m, p); }
-  static V loadu(const float* p) { return _mm512_loadu_ps(p); }
-  static V blend(M m, V a, V b) { return _mm512_mask_blend_ps(m, a, b); }
-  static V add(V a, V b) { return _mm512_add_ps(a, b); }
-  // max(lo, x) then min(hi, .): MAXPS/MINPS return their SECOND operand when one is NaN, so a NaN x
-  // stays NaN, as numpy.clip; 2 ops instead of the 2 compares + 2 blends of `clip`.
-  static V prod(V p, V t, V lo, V hi) { return _mm512_mul_ps(_mm512_min_ps(hi, _mm512_max_ps(lo, p)), t); }
-  template <std::size_t W>
-  static V swap_halves(V y) {
-    if constexpr (W == 16) return _mm512_shuffle_f32x4(y, y, 0x4E);
-    else if constexpr (W == 8) return _mm512_shuffle_f32x4(y, y, 0xB1);
-    else if constexpr (W == 4) return _mm512_permute_ps(y, 0x4E);
-    else return _mm512_permute_ps(y, 0xB1);
-  }
-};
-
-template <class Arch>
-struct onehot_ops<Arch, double> {
-  using V = __m512d;
-  using M = __mmask8;
-  static constexpr std::size_t L = 8;
-  static V zero() { return _mm512_setzero_pd(); }
-  static V set1(double a) { return _mm512_set1_pd(a); }
-  static V load_mask(V src, M m, const double* p) { return _mm512_mask_loadu_pd(src, m, p); }
-  static V loadu(const double* p) { return _mm512_loadu_pd(p); }
-  static V blend(M m, V a, V b) { return _mm512_mask_blend_pd(m, a, b); }
-  static V add(V a, V b) { return _mm512_add_pd(a, b); }
-  static V prod(V p, V t, V lo, V hi) { return _mm512_mul_pd(_mm512_min_pd(hi, _mm512_max_pd(lo, p)), t); }
-  template <std::size_t W>
-  static V swap_halves(V y) {
-    if constexpr (W == 8) return _mm512_shuffle_f64x2(y, y, 0x4E);
-    else if constexpr (W == 4) return _mm512_shuffle_f64x2(y, y, 0xB1);
-    else return _mm512_permute_pd(y, 0x55);
-  }
-};
-
+// The products are O::clip_mul: min(hi, max(lo, p)) * t, which keeps a NaN p (MAXPS/MINPS).
 template <class Arch>
 constexpr std::size_t bit_reverse(std::size_t i, std::size_t bits) {
   std::size_t r = 0;
@@ -92,8 +45,8 @@ constexpr unsigned upper_halves() {
 
 // Reduces v[0, W) (slots of width W) to v[0] (slots of width 1), level by level.
 template <class Arch, class T, std::size_t W>
-inline void combine_levels(typename onehot_ops<Arch, T>::V* v) {
-  using O = onehot_ops<Arch, T>;
+inline void combine_levels(typename arch::x86_avx512<Arch, T>::V* v) {
+  using O = arch::x86_avx512<Arch, T>;
   if constexpr (W > 1) {
     constexpr auto m = static_cast<typename O::M>(upper_halves<Arch, O::L, W>());
     for (std::size_t i = 0; i < W / 2; ++i) {
@@ -107,9 +60,9 @@ inline void combine_levels(typename onehot_ops<Arch, T>::V* v) {
 // Row sums sum_j clip(p[r + k, j]) t[r + k, j] of rows k < n of a block (lane k), 1 in lanes k >= n.
 // W = slot width (a power of 2 >= min(cols, L)); cols < 2 L.
 template <class Arch, class T, std::size_t W>
-inline typename onehot_ops<Arch, T>::V onehot_short_sums(const T* p, std::size_t ldp, const T* t, std::size_t ldt,
+inline typename arch::x86_avx512<Arch, T>::V onehot_short_sums(const T* p, std::size_t ldp, const T* t, std::size_t ldt,
                                                           std::size_t n, std::size_t cols, T eps) {
-  using O = onehot_ops<Arch, T>;
+  using O = arch::x86_avx512<Arch, T>;
   using V = typename O::V;
   using M = typename O::M;
   constexpr std::size_t L = O::L, R = L / W;
@@ -140,12 +93,12 @@ inline typename onehot_ops<Arch, T>::V onehot_short_sums(const T* p, std::size_t
           }(),
           ...);
     }(std::make_index_sequence<R>{});
-    V s = O::prod(pv, tv, lo, hi);  // masked-out lanes: clip(0) * 0 = 0
+    V s = O::clip_mul(pv, tv, lo, hi);  // masked-out lanes: clip(0) * 0 = 0
     if constexpr (W == L) {
       if (tail != 0 && br < n) {
         const V pt = O::load_mask(O::zero(), tail, p + br * ldp + L);
         const V tt = O::load_mask(O::zero(), tail, t + br * ldt + L);
-        s = O::add(s, O::prod(pt, tt, lo, hi));
+        s = O::add(s, O::clip_mul(pt, tt, lo, hi));
       }
     }
     return s;
@@ -162,7 +115,7 @@ inline typename onehot_ops<Arch, T>::V onehot_short_sums(const T* p, std::size_t
 template <class Arch, class T>
 inline xsimd::batch<T, Arch> onehot_short_block_avx512(const T* p, std::size_t ldp, const T* t, std::size_t ldt,
                                                        std::size_t n, std::size_t cols, T eps) {
-  constexpr std::size_t L = onehot_ops<Arch, T>::L;
+  constexpr std::size_t L = arch::x86_avx512<Arch, T>::L;
   if (cols <= 1) return onehot_short_sums<Arch, T, 1>(p, ldp, t, ldt, n, cols, eps);
   if (cols <= 2) return onehot_short_sums<Arch, T, 2>(p, ldp, t, ldt, n, cols, eps);
   if (cols <= 4) return onehot_short_sums<Arch, T, 4>(p, ldp, t, ldt, n, cols, eps);
@@ -173,6 +126,5 @@ inline xsimd::batch<T, Arch> onehot_short_block_avx512(const T* p, std::size_t l
 }
 
 }  // namespace loss_detail
-#endif
 
 }  // namespace nnsimd::kernels

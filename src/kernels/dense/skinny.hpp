@@ -8,10 +8,7 @@
 
 #include <xsimd/xsimd.hpp>
 
-#if defined(__x86_64__) || defined(_M_X64)
-#include <immintrin.h>
-#endif
-
+#include "kernels/arch/arch.hpp"
 #include "kernels/dense/common.hpp"
 #include "kernels/elementwise.hpp"
 #include "kernels/parallel.hpp"
@@ -45,48 +42,27 @@ struct perm {
   // An index slot as a register (AVX-512, AVX2) or as its address (scalar gather).
   static auto load(const index_t* s) {
     if constexpr (is_avx512<Arch>) {
-#if defined(__AVX512F__)
-      return _mm512_load_si512(s);
-#endif
+      return arch::x86_avx512<Arch, T>::load_index(s);
     } else if constexpr (is_avx2<Arch>) {
-#if defined(__AVX2__)
-      return _mm256_load_si256(reinterpret_cast<const __m256i*>(s));
-#endif
+      return arch::x86_avx2<Arch, T>::load_index(s);
     } else {
       return s;
     }
   }
   using reg = decltype(load(nullptr));
 
+  // Lane l of the result = element i[l] of lo (Two = false) or of the concatenation lo:hi (Two):
+  // vpermps / vpermpd, vpermt2ps / vpermt2pd on AVX-512; vpermps (and a blend for Two) on AVX2
+  // (arch/x86_avx512.hpp, arch/x86_avx2.hpp).
   template <bool Two>
   static V apply(const V& lo, const V& hi, reg i, const T* src) {
     if constexpr (is_avx512<Arch>) {
-#if defined(__AVX512F__)
+      using O = arch::x86_avx512<Arch, T>;
       (void)src;
-      if constexpr (sizeof(T) == 4)
-        return Two ? _mm512_permutex2var_ps(lo, i, hi) : _mm512_permutexvar_ps(i, lo);
-      else
-        return Two ? _mm512_permutex2var_pd(lo, i, hi) : _mm512_permutexvar_pd(i, lo);
-#endif
+      return Two ? O::permute2(lo, hi, i) : O::permute(lo, i);
     } else if constexpr (is_avx2<Arch>) {
-#if defined(__AVX2__)
       (void)src;
-      __m256 a, c;
-      if constexpr (sizeof(T) == 4)
-        a = lo, c = hi;
-      else
-        a = _mm256_castpd_ps(lo), c = _mm256_castpd_ps(hi);
-      __m256 r = _mm256_permutevar8x32_ps(a, i);
-      if constexpr (Two) {
-        // vpermps uses the low 3 index bits; lanes whose index is >= 8 take the permute of hi.
-        const __m256 from_hi = _mm256_castsi256_ps(_mm256_cmpgt_epi32(i, _mm256_set1_epi32(7)));
-        r = _mm256_blendv_ps(r, _mm256_permutevar8x32_ps(c, i), from_hi);
-      }
-      if constexpr (sizeof(T) == 4)
-        return r;
-      else
-        return _mm256_castps_pd(r);
-#endif
+      return arch::x86_avx2<Arch, T>::template permute<Two>(lo, hi, i);
     } else {
       (void)lo, (void)hi;
       alignas(64) T tmp[L];
@@ -143,10 +119,10 @@ struct skinny_plan {
       two = two || span(v, n_in, n_out) > L;
     }
     if constexpr (is_avx512<Arch>) {
-#if defined(__AVX512F__)
       // A vector at a time (AVX-512 has the permutes): column j and row ro of each lane of f = v L + l
       // from f computed in T, q = floor((f + 1/2) / n_out) (exact: f < 256, and the fraction stays at
       // least 1/(2 n_out) from an integer), then the weights and bias are permutes of one w row / b.
+      using O = arch::x86_avx512<Arch, T>;
       alignas(64) T iota[L];
       for (std::size_t l = 0; l < L; ++l) iota[l] = T(l);
       const V inv = V(T(1) / T(n_out)), nf = V(T(n_out)), half = V(T(0.5));
@@ -156,24 +132,14 @@ struct skinny_plan {
         const V q = xsimd::floor((f + half) * inv);
         const V j = f - q * nf;
         const V base = (q - V(T(ro_min[v]))) * V(T(n_in));
-        if constexpr (sizeof(T) == 4) {
-          const __m512i ji = _mm512_cvttps_epi32(j);
-          _mm512_store_ps(bt + v * L, _mm512_permutexvar_ps(ji, bvec));
-          for (std::size_t k = 0; k < n_in; ++k) {
-            _mm512_store_ps(wt + (v * n_in + k) * L, _mm512_permutexvar_ps(ji, load_first<Arch>(w + k * ldw, n_out)));
-            _mm512_store_si512(idx + (v * n_in + k) * pm::slot, _mm512_cvttps_epi32(base + V(T(k))));
-          }
-        } else {
-          const __m512i ji = _mm512_cvttpd_epi64(j);
-          _mm512_store_pd(bt + v * L, _mm512_permutexvar_pd(ji, bvec));
-          for (std::size_t k = 0; k < n_in; ++k) {
-            _mm512_store_pd(wt + (v * n_in + k) * L, _mm512_permutexvar_pd(ji, load_first<Arch>(w + k * ldw, n_out)));
-            _mm512_store_si512(idx + (v * n_in + k) * pm::slot, _mm512_cvttpd_epi64(base + V(T(k))));
-          }
+        const typename O::I ji = O::to_index(j);
+        O::store_aligned(bt + v * L, O::permute(bvec, ji));
+        for (std::size_t k = 0; k < n_in; ++k) {
+          O::store_aligned(wt + (v * n_in + k) * L, O::permute(load_first<Arch>(w + k * ldw, n_out), ji));
+          O::store_index(idx + (v * n_in + k) * pm::slot, O::to_index(base + V(T(k))));
         }
       }
       return;
-#endif
     }
     // Lane by lane, with the row and column of output f = v L + l counted up rather than divided out
     // (a 64-bit division per lane was most of the call's fixed cost).

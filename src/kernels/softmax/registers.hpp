@@ -6,17 +6,13 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "kernels/arch/arch.hpp"
 #include "kernels/simd.hpp"
 #include "kernels/softmax/across.hpp"
 #include "kernels/softmax/exp.hpp"
 
-#if defined(__x86_64__) || defined(_M_X64)
-#include <immintrin.h>
-#endif
-
-// GCC 12 warns "__Y may be used uninitialized" inside its own AVX-512 intrinsics (_mm512_max_ps,
-// _mm512_reduce_max_ps: the _mm512_undefined_ps self-initialization; GCC bug 105593, fixed in GCC 13).
-// Silenced for this header only.
+// GCC 12 warns "__Y may be used uninitialized" inside its own AVX-512 intrinsics (the vector max and
+// reduce-max; GCC bug 105593, fixed in GCC 13: see arch/x86_avx512.hpp). Silenced for this header only.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -64,42 +60,41 @@ template <std::size_t W, class Arch, class T>
 inline void load_rows(const T* x, std::size_t ldx, std::size_t nr, std::size_t n, xsimd::batch<T, Arch>* v) {
   using V = xsimd::batch<T, Arch>;
   constexpr std::size_t L = V::size;
-#if defined(__AVX512F__)
   if constexpr (simd::is_avx512<Arch>) {
     // In float lanes, as store_rows. A 64-byte block: one (masked) load; 32-byte blocks: two 32-byte
     // loads joined by an insert; 16-byte blocks: four merging masked loads at the row's address minus
     // 4 q. Against merging 64-byte masked loads for every width: 1024 x 10 double 0.88x the time,
     // 1024 x 16 float 0.93x, 1024 x 5 float 1.08x, 1024 x 10 float the same.
+    using F = arch::x86_avx512<Arch, float>;
     constexpr std::size_t Wf = W * sizeof(T) / 4;
     const std::size_t nf = n * sizeof(T) / 4;
     const unsigned m = (1u << nf) - 1;
     const auto row = [&](std::size_t r) { return reinterpret_cast<const float*>(x + r * ldx); };
     for (std::size_t k = 0; k < W; ++k) {
-      __m512 acc;
+      typename F::V acc;
       if constexpr (Wf == 16) {
-        acc = k >= nr ? _mm512_setzero_ps() : nf == 16 ? _mm512_loadu_ps(row(k)) : _mm512_maskz_loadu_ps(static_cast<__mmask16>(m), row(k));
+        acc = k >= nr ? F::zero() : nf == 16 ? F::load(row(k)) : F::load_maskz(static_cast<typename F::M>(m), row(k));
       } else if constexpr (Wf == 8) {
         const auto half = [&](std::size_t r) {
-          return r >= nr ? _mm256_setzero_ps() : nf == 8 ? _mm256_loadu_ps(row(r)) : _mm256_maskz_loadu_ps(static_cast<__mmask8>(m), row(r));
+          return r >= nr ? F::zero_256() : nf == 8 ? F::load_256(row(r)) : F::load_maskz_256(static_cast<typename F::M8>(m), row(r));
         };
-        acc = _mm512_insertf32x8(_mm512_castps256_ps512(half(k)), half(k + W), 1);
+        acc = F::join_256(half(k), half(k + W));
       } else {
         static_assert(Wf == 4);
-        acc = _mm512_setzero_ps();
+        acc = F::zero();
         for (std::size_t q = 0; q < L / W; ++q) {
           const std::size_t r = k + W * q;
           const float* p = r < nr ? row(r) - 4 * q : row(0);
-          acc = _mm512_mask_loadu_ps(acc, static_cast<__mmask16>(r < nr ? m << (4 * q) : 0u), p);
+          acc = F::load_mask(acc, static_cast<typename F::M>(r < nr ? m << (4 * q) : 0u), p);
         }
       }
       if constexpr (sizeof(T) == 4)
         v[k] = acc;
       else
-        v[k] = _mm512_castps_pd(acc);
+        v[k] = F::as_pd(acc);
     }
     return;
   }
-#endif
   static_assert(W == L || simd::is_avx512<Arch>, "blocks narrower than L: AVX-512 only");
   if (n == L)
     for (std::size_t r = 0; r < nr; ++r) v[r] = V::load_unaligned(x + r * ldx);
@@ -116,52 +111,51 @@ inline void load_rows(const T* x, std::size_t ldx, std::size_t nr, std::size_t n
 template <std::size_t W, class Arch, class T>
 inline void store_rows(T* y, std::size_t ldy, std::size_t nr, std::size_t n, const xsimd::batch<T, Arch>* v) {
   [[maybe_unused]] constexpr std::size_t L = xsimd::batch<T, Arch>::size;
-#if defined(__AVX512F__)
   if constexpr (simd::is_avx512<Arch>) {
     // In float lanes: a block is Wf floats, the row nf floats.
+    using F = arch::x86_avx512<Arch, float>;
     constexpr std::size_t Wf = W * sizeof(T) / 4;
     const std::size_t nf = n * sizeof(T) / 4;
     const unsigned m = (1u << nf) - 1;
     for (std::size_t k = 0; k < W; ++k) {
-      __m512 vk;
+      typename F::V vk;
       if constexpr (sizeof(T) == 4)
         vk = v[k];
       else
-        vk = _mm512_castpd_ps(v[k]);
+        vk = F::from_pd(v[k]);
       for (std::size_t q = 0; q < L / W; ++q) {
         const std::size_t r = k + W * q;
         if (r >= nr) break;
         float* p = reinterpret_cast<float*>(y + r * ldy);
         if constexpr (Wf == 16) {
           if (nf == 16)
-            _mm512_storeu_ps(p, vk);
+            F::store(p, vk);
           else
-            _mm512_mask_storeu_ps(p, static_cast<__mmask16>(m), vk);
+            F::store_mask(p, static_cast<typename F::M>(m), vk);
         } else if constexpr (Wf == 8) {
-          const __m256 b = q == 0 ? _mm512_castps512_ps256(vk) : _mm512_extractf32x8_ps(vk, 1);
+          const typename F::V8 b = q == 0 ? F::template block_256<0>(vk) : F::template block_256<1>(vk);
           if (nf == 8)
-            _mm256_storeu_ps(p, b);
+            F::store(p, b);
           else
-            _mm256_mask_storeu_ps(p, static_cast<__mmask8>(m), b);
+            F::store_mask(p, static_cast<typename F::M8>(m), b);
         } else {
           static_assert(Wf == 4);
-          __m128 b;
+          typename F::V4 b;
           switch (q) {
-            case 0: b = _mm512_castps512_ps128(vk); break;
-            case 1: b = _mm512_extractf32x4_ps(vk, 1); break;
-            case 2: b = _mm512_extractf32x4_ps(vk, 2); break;
-            default: b = _mm512_extractf32x4_ps(vk, 3); break;
+            case 0: b = F::template block_128<0>(vk); break;
+            case 1: b = F::template block_128<1>(vk); break;
+            case 2: b = F::template block_128<2>(vk); break;
+            default: b = F::template block_128<3>(vk); break;
           }
           if (nf == 4)
-            _mm_storeu_ps(p, b);
+            F::store(p, b);
           else
-            _mm_mask_storeu_ps(p, static_cast<__mmask8>(m), b);
+            F::store_mask(p, static_cast<typename F::M8>(m), b);
         }
       }
     }
     return;
   }
-#endif
   for (std::size_t r = 0; r < nr; ++r) store_first<Arch>(y + r * ldy, n, v[r]);
 }
 
@@ -240,26 +234,16 @@ void softmax_cce_across_reg(const T* x, std::size_t ldx, const std::int32_t* lab
     const std::size_t nr = r1 - b < L ? r1 - b : L;
     load_block<Arch>(x + b * ldx, ldx, nr, cols, c);
     V xlv;
-#if defined(__AVX512F__)
     if constexpr (simd::is_avx512<Arch>) {
       // x_label picked from the columns by comparing the labels with j: 2 ops per column instead of
       // L scalar loads and a vector load that cannot forward from L scalar stores (1024 x 10 float:
       // 0.94x the time, 300 x 3 0.84x).
-      if constexpr (sizeof(T) == 4) {
-        const __m512i lab = _mm512_maskz_loadu_epi32(static_cast<__mmask16>((1u << nr) - 1), labels + b);
-        __m512 acc = c[0];
-        for (std::size_t j = 1; j < cols; ++j)
-          acc = _mm512_mask_mov_ps(acc, _mm512_cmpeq_epi32_mask(lab, _mm512_set1_epi32(static_cast<int>(j))), c[j]);
-        xlv = acc;
-      } else {
-        const __m256i lab = _mm256_maskz_loadu_epi32(static_cast<__mmask8>((1u << nr) - 1), labels + b);
-        __m512d acc = c[0];
-        for (std::size_t j = 1; j < cols; ++j)
-          acc = _mm512_mask_mov_pd(acc, _mm256_cmpeq_epi32_mask(lab, _mm256_set1_epi32(static_cast<int>(j))), c[j]);
-        xlv = acc;
-      }
+      using O = arch::x86_avx512<Arch, T>;
+      const typename O::Labels lab = O::load_first_labels(labels + b, nr);
+      typename O::V acc = c[0];
+      for (std::size_t j = 1; j < cols; ++j) acc = O::take_if_label(acc, lab, j, c[j]);
+      xlv = acc;
     } else
-#endif
     {
       for (std::size_t r = 0; r < L; ++r) xl[r] = r < nr ? x[(b + r) * ldx + static_cast<std::size_t>(labels[b + r])] : T(0);
       xlv = V::load_aligned(xl);

@@ -1,0 +1,132 @@
+// AVX and AVX2 (256-bit) code of the kernels: x86_avx2<Arch, T>, specialized for float and double.
+// Declared on every target; defined when the translation unit is compiled with AVX (the streaming store),
+// its other members with AVX2. Like every kernel function, its members are templates on the xsimd Arch,
+// so each ISA object gets symbols of its own (src/isa/isa_tu.inc, tests/check_isa_symbols.cmake).
+#pragma once
+
+namespace nnsimd::kernels::arch {
+
+template <class Arch, class T>
+struct x86_avx2;
+
+}  // namespace nnsimd::kernels::arch
+
+#if defined(__AVX__)
+
+#include <cstddef>
+#include <cstdint>
+
+#include <immintrin.h>
+
+#include <xsimd/xsimd.hpp>
+
+namespace nnsimd::kernels::arch {
+
+template <class Arch>
+struct x86_avx2<Arch, float> {
+  using V = __m256;
+  using batch = xsimd::batch<float, Arch>;
+
+  // Non-temporal store of one vector (p aligned to 32 bytes; see elementwise.hpp's stream_store).
+  static void stream_store(float* p, V v) { _mm256_stream_ps(p, v); }
+
+#if defined(__AVX2__)
+  // The first n < 8 floats of p, `fill` in the other lanes: a masked load (xsimd 8.1 does not expose
+  // it; masked-off lanes never fault) and a blend. (The masked STORE, vmaskmovps to memory, is microcoded
+  // and slow on AMD: simd::store_first goes through a buffer on AVX2.)
+  static V load_first(const float* p, std::size_t n, float fill) {
+    const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
+  }
+
+  // simd::transpose_blocks<W>(v) for W = 4 (8 shuffles) or 8 (24). As AVX-512 float
+  // (x86_avx512.hpp): unpack ps then unpack pd; output row 4p + c is group p of u[c], u[4 + c].
+  template <std::size_t W>
+  static void transpose_blocks(batch* v) {
+    static_assert(W == 4 || W == 8);
+    __m256 t[W], u[W];
+    for (std::size_t k = 0; k < W / 2; ++k) {
+      t[2 * k] = _mm256_unpacklo_ps(v[2 * k], v[2 * k + 1]);
+      t[2 * k + 1] = _mm256_unpackhi_ps(v[2 * k], v[2 * k + 1]);
+    }
+    for (std::size_t k = 0; k < W / 4; ++k) {
+      const __m256d a = _mm256_castps_pd(t[4 * k]), b = _mm256_castps_pd(t[4 * k + 2]);
+      const __m256d c = _mm256_castps_pd(t[4 * k + 1]), d = _mm256_castps_pd(t[4 * k + 3]);
+      u[4 * k] = _mm256_castpd_ps(_mm256_unpacklo_pd(a, b));
+      u[4 * k + 1] = _mm256_castpd_ps(_mm256_unpackhi_pd(a, b));
+      u[4 * k + 2] = _mm256_castpd_ps(_mm256_unpacklo_pd(c, d));
+      u[4 * k + 3] = _mm256_castpd_ps(_mm256_unpackhi_pd(c, d));
+    }
+    if constexpr (W == 4) {
+      for (std::size_t i = 0; i < 4; ++i) v[i] = u[i];
+    } else {
+      for (std::size_t c = 0; c < 4; ++c) {
+        v[c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x20);
+        v[4 + c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x31);
+      }
+    }
+  }
+
+  // ---- the skinny dense plan's permutes (dense/skinny.hpp, perm): int32 float-lane indices ----------
+  static __m256i load_index(const std::int32_t* s) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(s)); }
+
+  // Lane l of the result = element i[l] of lo (Two = false) or of the concatenation lo:hi (Two).
+  template <bool Two>
+  static V permute(V lo, V hi, __m256i i) {
+    V r = _mm256_permutevar8x32_ps(lo, i);
+    if constexpr (Two) {
+      // vpermps uses the low 3 index bits; lanes whose index is >= 8 take the permute of hi.
+      const __m256 from_hi = _mm256_castsi256_ps(_mm256_cmpgt_epi32(i, _mm256_set1_epi32(7)));
+      r = _mm256_blendv_ps(r, _mm256_permutevar8x32_ps(hi, i), from_hi);
+    }
+    return r;
+  }
+#endif  // __AVX2__
+};
+
+template <class Arch>
+struct x86_avx2<Arch, double> {
+  using V = __m256d;
+  using batch = xsimd::batch<double, Arch>;
+
+  static void stream_store(double* p, V v) { _mm256_stream_pd(p, v); }
+
+#if defined(__AVX2__)
+  // As float: the first n < 4 doubles of p, `fill` elsewhere.
+  static V load_first(const double* p, std::size_t n, double fill) {
+    const __m256i m = _mm256_cmpgt_epi64(_mm256_set1_epi64x(static_cast<long long>(n)), _mm256_setr_epi64x(0, 1, 2, 3));
+    return _mm256_blendv_pd(_mm256_set1_pd(fill), _mm256_maskload_pd(p, m), _mm256_castsi256_pd(m));
+  }
+
+  // simd::transpose_blocks<W>(v) for W = 2 (2 shuffles) or 4 (8).
+  template <std::size_t W>
+  static void transpose_blocks(batch* v) {
+    static_assert(W == 2 || W == 4);
+    const __m256d t0 = _mm256_unpacklo_pd(v[0], v[1]), t1 = _mm256_unpackhi_pd(v[0], v[1]);
+    if constexpr (W == 2) {
+      v[0] = t0;
+      v[1] = t1;
+    } else {
+      const __m256d t2 = _mm256_unpacklo_pd(v[2], v[3]), t3 = _mm256_unpackhi_pd(v[2], v[3]);
+      v[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+      v[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+      v[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+      v[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+    }
+  }
+
+  // ---- the skinny dense plan's permutes: int32 FLOAT-lane indices (a double lane s is float lanes 2s,
+  // 2s + 1), so one vpermps serves both types.
+  static __m256i load_index(const std::int32_t* s) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(s)); }
+
+  template <bool Two>
+  static V permute(V lo, V hi, __m256i i) {
+    const __m256 a = _mm256_castpd_ps(lo), c = _mm256_castpd_ps(hi);
+    return _mm256_castps_pd(x86_avx2<Arch, float>::template permute<Two>(a, c, i));
+  }
+#endif  // __AVX2__
+};
+
+}  // namespace nnsimd::kernels::arch
+
+#endif  // __AVX__
