@@ -64,7 +64,7 @@ void categorical_cross_entropy(const T* p, std::size_t ldp, const std::int32_t* 
 // Short rows: lane k accumulates row r + k over j in order (one fma per column).
 // Long rows: 4 accumulators along the row (4 x L independent fma chains hide the 4-cycle fma latency at
 // 2 loads per cycle), the remainder as one vector ending at cols with the lanes already summed zeroed.
-// Both are a sum of `cols` products in T: error <= gamma_cols (see numerics/tolerance.hpp).
+// Both are a sum of `cols` products in T: error <= gamma_cols (see src/spec/categorical_cross_entropy.hpp).
 template <class Arch, class T>
 struct cce_onehot_cfg {
   // Below this many columns a row is too short for 4 accumulators; across rows instead.

@@ -70,7 +70,7 @@ inline T hmax(const xsimd::batch<T, Arch>& v) {
 // transpose_blocks<W>(v), W a power of two dividing L (the lanes of batch<T, Arch>): every vector is seen
 // as L / W blocks of W lanes, and in each block position q the W x W matrix whose row i is block q of v[i]
 // (i < W) is transposed: on return lane W q + j of v[i] holds what lane W q + i of v[j] held. It is its
-// own inverse. transpose<Arch>(v) is the whole L x L transposition (W = L).
+// own inverse; W = L is the whole L x L transposition.
 // For kernels that vectorize short rows across rows: with row k + W q of an L-row block loaded into block
 // q of v[k] (a masked load at the row's address minus W q), one transposition turns v[j] into column j
 // of all L rows, for rows of up to W elements; the smaller W, the fewer shuffles.
@@ -104,11 +104,6 @@ inline void transpose_blocks(xsimd::batch<T, Arch>* v) {
       for (std::size_t j = 0; j < W; ++j) out[q + j] = buf[j * L + q + i];
     v[i] = V::load_aligned(out);
   }
-}
-
-template <class Arch, class T>
-inline void transpose(xsimd::batch<T, Arch>* v) {
-  transpose_blocks<xsimd::batch<T, Arch>::size>(v);
 }
 
 }  // namespace nnsimd::kernels::simd

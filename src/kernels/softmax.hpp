@@ -24,7 +24,7 @@
 //
 // exp is our own (exp_nonpos below), valid for t = x - m <= 0 only, which is all softmax needs: no
 // overflow handling, one compare for underflow. Its error was measured over every float in [-104, 0]
-// (numerics/tolerance.hpp, softmax section).
+// (src/spec/softmax.hpp).
 //
 // Special values follow NumPy with no special-case code: a NaN x gives t = NaN and exp(NaN) = NaN; a
 // +inf x makes m = +inf and t = inf - inf = NaN; an all -inf row gives m = -inf and t = NaN. One NaN t

@@ -25,7 +25,7 @@ namespace loss_detail {
 // and one add. After the last level lane k holds the sum of one row; vector i, slot q carries row
 // q w + bitreverse(i) so that this row is row k. A row is summed as a tree of depth log2(w) (plus one
 // add for cols > L): a sum of cols products in another order, still within gamma_cols
-// (numerics/tolerance.hpp allows any order). Lanes past the block's rows are set to 1 before the log.
+// (the bound of src/spec/categorical_cross_entropy.hpp allows any order). Lanes past the block's rows are set to 1 before the log.
 // The products are O::clip_mul: min(hi, max(lo, p)) * t, which keeps a NaN p (MAXPS/MINPS).
 template <class Arch>
 constexpr std::size_t bit_reverse(std::size_t i, std::size_t bits) {

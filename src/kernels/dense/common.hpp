@@ -13,7 +13,6 @@
 namespace nnsimd::kernels {
 namespace dense_detail {
 
-using simd::hmax;
 using simd::is_avx2;
 using simd::is_avx512;
 using simd::load_first;

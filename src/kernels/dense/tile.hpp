@@ -21,43 +21,30 @@ struct tiling {
   using V = xsimd::batch<T, Arch>;
   static constexpr std::size_t L = V::size;
   // Registers: MR*NV accumulators + NV w vectors (+ 1 broadcast) within the register file. AVX-512 has 32
-  // zmm: 6 x 4 = 24 accumulators, 4 loads of w and 6 broadcasts per 24 FMAs. Zen 4 retires one zmm FMA
-  // (two ymm) per cycle with 4 cycles latency, so 24 independent chains hide the latency with room to
-  // spare. Ceiling on this machine (2-core KVM guest, the other core busy): a register-only loop of 24
-  // independent zmm FMAs runs at 115-117 GFLOP/s = 90.6-92% of the nominal 127.5 (lower clock under load);
-  // the 6 x 4 tile with x and W both in L1 (1200 x 96 -> 64, all rows reading one x row) runs at 89%, so
-  // the tile itself is at that ceiling. 8 x 3 measured no better; 12 x 2 lost 8-10% on 256 x 2048 -> 1000
-  // and 2048^3 (a 12 x 1024 x micro-panel is 48 KiB, past L1) and 14 x 2 lost 30%.
+  // zmm: 6 x 4 = 24 accumulators, 4 loads of w and 6 broadcasts per 24 FMAs; 2 FMA ports x 4 cycles
+  // latency need at least 8 independent chains, 24 hide it with room to spare. With x and W in L1 the
+  // tile runs at 89% of the FMA peak on the Zen 4, the speed of a register-only FMA loop there, so the
+  // tile is not the limit (8 x 3 was no better, 12 x 2 lost 8-10%: its x micro-panel passes L1).
   // 16-register ISAs: 4 x 3 = 12 accumulators + 3 w + 1 broadcast.
   static constexpr bool wide_file = is_avx512<Arch> || std::is_base_of_v<xsimd::neon64, Arch>;
   static constexpr std::size_t MR = wide_file ? 6 : 4;
   static constexpr std::size_t NV = wide_file ? 4 : 3;
   static constexpr std::size_t NL = NV * L;  // outputs per tile row (64 floats on AVX-512)
   // k block: every k block after the first reloads and rewrites the y tile, and a smaller block means more
-  // W blocks to pack. Measured f32 AVX-512, one thread, two variants interleaved in one process (min of
-  // 15-40 calls): KC = 1024 against 256 is 1.5-2% faster at 1024 x 784 -> 128 (one k block instead of 4)
-  // and 1-1.7% at 2048^3, equal at 256 x 2048 -> 1000; 2048 was no better than 1024, nor 512 / 768 (within
-  // 1%). The x micro-panel (6 x 1024 floats, 24 KiB) no longer fits L1 beside the W stream, yet x read
-  // from one row only (all in L1) gains 0% at 256 x 2048 -> 1000 and 3% at 2048^3. f32 AVX2: 1-3% faster;
-  // f64 AVX-512: equal.
+  // W blocks to pack. 1024 beat 256 by 1.5-2% at 1024 x 784 -> 128 (one k block instead of 4) and was
+  // within 1% of 512, 768 and 2048 everywhere (f32 AVX-512 and AVX2, f64 AVX-512).
   static constexpr std::size_t KC = 1024;
-  // n block for a k block of kc: the W block (kc x nc) fits half of Zen 4's 1 MiB L2 (512 KiB), from which
-  // the tiles stream 64/MR bytes per cycle at most (L2 delivers ~31 B/cycle). 256 KiB and 768 KiB measured
-  // the same within 1%.
+  // n block for a k block of kc: the W block (kc x nc) fits 512 KiB, half of Zen 4's L2 (the Zen 3's
+  // whole 512 KiB), from which the tiles stream 64/MR bytes per cycle at most; 256 and 768 KiB were within
+  // 1%. A constant, not the detected L2: the blocking fixes the order of every sum, so every output bit
+  // is the same on every machine for a given ISA.
   static constexpr std::size_t nc_block(std::size_t kc) {
     const std::size_t nc = kc == 0 ? NL : (512 * 1024 / (kc * sizeof(T))) / NL * NL;
     return nc < NL ? NL : nc;
   }
-  // Copying W into panels costs ~7 us for 784 x 128 floats, paid once per call (and per thread). Measured
-  // on AVX-512 f32, rows x 784 -> 128: in place is faster at 1..64 rows (5 vs 12 us at 1 row, 114 vs 121
-  // at 64) and equal from 128 on; rows x 2048 -> 1000 (ldw = 1000, 16 panels): in place is faster at 8
-  // rows (451 vs 540 us), packed from 64 on (3045 vs 3175 us; 256 rows: 10.1 vs 10.7 ms). (Measured with
-  // KC = 256; not re-measured at 1024.) Packing is what keeps 256 x 2048 -> 1000 below the other shapes:
-  // packing every block a second time costs 2.4% there (W already in cache), and a variant that reuses W
-  // packed by an earlier call (as XNNPACK's prepacked weights do) took 9.28 instead of 9.81 ms (KC = 256).
-  // Overlapping the copy did not help: prefetching the next W block into L2 during the current one, or
-  // having the first row tile store its in-place W loads into the panel as it computes, measured equal or
-  // up to 2% slower.
+  // Copying W into panels costs ~7 us for 784 x 128 floats, paid once per call (and per thread): below 64
+  // rows reading W in place is faster (5 vs 12 us at 1 x 784 -> 128), from 64 rows packing is (3.0 vs
+  // 3.2 ms at 64 x 2048 -> 1000). Repeated calls avoid the copy with the prepacked layer (dense_pack).
   static constexpr std::size_t kPackRows = 64;
 };
 

@@ -22,22 +22,18 @@ namespace nnsimd::kernels {
 namespace softmax_detail {
 
 // ---- short rows: L rows per block, one column of the block per vector -----------------------------------
-// Rows shorter than max(2L, 16) take the across-rows path. Measured on Zen 4, 1024 rows, one thread, with
-// the tile path (gathers in, two scalar memory operations per element out) against the per-row path,
-// which pays two horizontal reductions, a division and partial vectors per row: avx512 f32 across won
-// 5.4x at 3 columns, 2.0x at 10, 1.2x at 24, lost 0.7x at 32; avx512 f64 (L = 8): 1.5x at 10, 0.85x at
-// 16-24. With 2 or 4 lanes (sse2, avx2 double) the per-row overheads weigh more than the lanes: at least
-// 16. With the in-register transposition (below) avx512 f32 at 31 columns and the per-row path at 32
-// take the same time (15.5, 15.3 us; the fused loss 12.0 against 16.5 us); f64 at 15 and 16 as well.
+// Rows shorter than max(2L, 16) take the across-rows path: the per-row path pays two horizontal
+// reductions, a division and partial vectors per row, which across rows share (avx512 f32 on the Zen 4:
+// 5.4x faster at 3 columns, 2.0x at 10; the two paths meet at 2L columns, 31 and 32 in 15.5 and 15.3 us
+// for 1024 rows). With 2 or 4 lanes (sse2, avx2 double) the per-row overheads weigh more: at least 16.
 template <class Arch, class T>
 inline constexpr std::size_t across_cols = 2 * xsimd::batch<T, Arch>::size < 16 ? 16 : 2 * xsimd::batch<T, Arch>::size;
 
 // A hardware gather (AVX2, AVX-512) loads a column of a full block in one instruction, with int32
 // offsets r * ld + j; partial blocks and strides whose offsets overflow int32 go through scalar loads.
 // The tile holds the same values either way, so a row's result does not depend on which way it went.
-// Measured, float, one thread, against scalar loads: avx2 300 x 3 0.82x / 1024 x 10 0.85x of the
-// time, avx512 about 1.0x. The AVX-512 scatter for the way back was slower than scalar stores
-// (1024 x 10: 1.21x), so results leave through the tile.
+// The gather takes 0.82-0.85x the time of scalar loads on avx2 (float), about the same on avx512; the
+// AVX-512 scatter was slower than scalar stores (1.21x), so results leave through the tile.
 template <class Arch, class T>
 inline constexpr bool has_gather = std::is_same_v<T, float> && std::is_base_of_v<xsimd::avx2, Arch>;
 
