@@ -110,13 +110,31 @@ const detail::kernel_table<T>* table_of(const impl& im) {
     return im.td;
 }
 
-template <isa I>
-void add_autovec(std::vector<impl>& out) {
-  if (!is_runnable(I)) return;
+// What the benchmark compiles per ISA (bench/autovec_<isa>.cpp, bench/limits_<isa>.cpp), for every ISA
+// of NNSIMD_ISAS (NNSIMD_BENCH_ISAS, from bench/CMakeLists.txt).
+struct isa_objects {
+  isa i;
+  const detail::kernel_table<float>* autovec_f32;
+  const detail::kernel_table<double>* autovec_f64;
+  const limit_fns* limit;
+};
+
+template <isa... I>
+std::vector<isa_objects> objects_of() {
+  return {isa_objects{I, &autovec_table<I, float>(), &autovec_table<I, double>(), &limits<I>()}...};
+}
+
+const std::vector<isa_objects>& compiled_isa_objects() {
+  static const std::vector<isa_objects> v = objects_of<NNSIMD_BENCH_ISAS>();
+  return v;
+}
+
+void add_autovec(const isa_objects& o, std::vector<impl>& out) {
+  if (!is_runnable(o.i)) return;
   impl im;
-  im.name = std::string("autovec_") + std::string(to_string(I));
-  im.tf = &autovec_table<I, float>();
-  im.td = &autovec_table<I, double>();
+  im.name = std::string("autovec_") + std::string(to_string(o.i));
+  im.tf = o.autovec_f32;
+  im.td = o.autovec_f64;
   im.slow = true;
   out.push_back(im);
 }
@@ -140,18 +158,7 @@ std::vector<impl> implementations() {
     s.slow = true;
     out.push_back(s);
   }
-#if defined(NNSIMD_BENCH_HAVE_SSE2)
-  add_autovec<isa::sse2>(out);
-#endif
-#if defined(NNSIMD_BENCH_HAVE_AVX2)
-  add_autovec<isa::avx2>(out);
-#endif
-#if defined(NNSIMD_BENCH_HAVE_AVX512)
-  add_autovec<isa::avx512>(out);
-#endif
-#if defined(NNSIMD_BENCH_HAVE_NEON64)
-  add_autovec<isa::neon64>(out);
-#endif
+  for (const isa_objects& o : compiled_isa_objects()) add_autovec(o, out);
   for (std::size_t i = 1; i + 1 < out.size(); ++i) out[i].narrow = true;  // all autovec but the widest
   isa best = isa::scalar;
   for (isa i : runnable_isas()) {
@@ -459,21 +466,9 @@ void* alloc_aligned(std::size_t n) {
 }
 
 const limit_fns* limits_of(isa i) {
-  switch (i) {
-#if defined(NNSIMD_BENCH_HAVE_SSE2)
-    case isa::sse2: return &limits<isa::sse2>();
-#endif
-#if defined(NNSIMD_BENCH_HAVE_AVX2)
-    case isa::avx2: return &limits<isa::avx2>();
-#endif
-#if defined(NNSIMD_BENCH_HAVE_AVX512)
-    case isa::avx512: return &limits<isa::avx512>();
-#endif
-#if defined(NNSIMD_BENCH_HAVE_NEON64)
-    case isa::neon64: return &limits<isa::neon64>();
-#endif
-    default: return nullptr;
-  }
+  for (const isa_objects& o : compiled_isa_objects())
+    if (o.i == i) return o.limit;
+  return nullptr;
 }
 
 // The widest runnable ISA's limit loops: the ceilings are what this machine can do.

@@ -89,27 +89,13 @@ struct config {
 // table t and checked against the spec's oracle within nnsimd's bounds, element by element.
 template <class T>
 void measure(const detail::kernel_table<T>& t, stats& s, spec::op k, const config& cfg) {
-  std::mt19937_64 g(20240605);  // the same inputs for every ISA and run
-  spec::with_spec<T>(k, [&]<class S>() {
-    if constexpr (spec::callable<S>) {
-      for (const spec::shape& sh : S::shapes()) {
-        spec::data<T> d;
-        d.rows = sh.rows, d.cols = sh.cols, d.n_in = sh.n_in;
-        S::standard(d, g, sh.specials);
-        S::prepare(t, d);
-        const spec::args<T> a = d.view();
-        S::call(t, a);
-        S::check(a, spec::nnsimd_budget<T>(), spec::sample{}, [&](const spec::element& e) {
-          const std::size_t idx = e.what[0] == 'y' ? e.row * a.cols + e.col : e.row + e.col;
-          const char* where = e.got_double ? "sum n=" : e.what;
-          if (e.got_double)
-            s.add(static_cast<double>(e.got), e.want, e.bound, cfg.scale, where, idx);
-          else
-            s.add(static_cast<T>(e.got), e.want, e.bound, cfg.scale, where, idx);
-          return true;
-        });
-      }
-    }
+  spec::check_standard_set(k, t, spec::nnsimd_budget<T>(), [&](const spec::shape&, const spec::args<T>& a, const spec::element& e) {
+    const std::size_t idx = e.what[0] == 'y' ? e.row * a.cols + e.col : e.row + e.col;
+    if (e.got_double)
+      s.add(static_cast<double>(e.got), e.want, e.bound, cfg.scale, "sum n=", idx);
+    else
+      s.add(static_cast<T>(e.got), e.want, e.bound, cfg.scale, e.what, idx);
+    return true;
   });
 }
 
@@ -262,9 +248,7 @@ int accuracy_cmd(const accuracy_options& o) {
 }  // namespace
 
 void add_accuracy(CLI::App& app, int& status) {
-  static accuracy_options options;  // lives as long as the process: CLI11 keeps pointers into it
-  auto* o = &options;
-  auto* cmd = app.add_subcommand("accuracy", "Max/mean ULP and relative error of every kernel x dtype x ISA vs a long-double oracle");
+  auto [cmd, o] = subcommand<accuracy_options>(app, "accuracy", "Max/mean ULP and relative error of every kernel x dtype x ISA vs a long-double oracle");
   cmd->add_option("--out", o->out, "JSON report (default: results/<machine-id>/accuracy.json)");
   cmd->add_option("--baseline", o->baseline, "An earlier report: flag every kernel whose max ULP error grew");
   cmd->add_flag("--fail-on-growth", o->fail_on_growth, "Exit 1 when an error grew against --baseline");

@@ -239,9 +239,7 @@ int bench(const bench_options& o) {
 }  // namespace
 
 void add_bench(CLI::App& app, int& status) {
-  static bench_options options;  // lives as long as the process: CLI11 keeps pointers into it
-  auto* o = &options;
-  auto* cmd = app.add_subcommand("bench", "Run the benchmark suite (quick by default) into results/<machine-id>/ and summarize it");
+  auto [cmd, o] = subcommand<bench_options>(app, "bench", "Run the benchmark suite (quick by default) into results/<machine-id>/ and summarize it");
   cmd->add_flag("--full", o->full, "The full suite (all sizes, repetitions); default: --quick");
   cmd->add_flag_callback("--quick", [o] { o->full = false; }, "The quick suite (the default)");
   cmd->add_option("--out", o->out_dir, "Results folder (default: results/<machine-id>)");

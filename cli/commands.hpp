@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nnsimd/nnsimd.hpp"
@@ -27,6 +29,25 @@ void add_accuracy(CLI::App& app, int& status);
 void add_bench(CLI::App& app, int& status);
 void add_data(CLI::App& app, int& status);
 void add_digest(CLI::App& app, int& status);
+
+// A subcommand and its options, an O that lives as long as the process (CLI11 keeps pointers into it).
+template <class O>
+std::pair<CLI::App*, O*> subcommand(CLI::App& app, const std::string& name, const std::string& help) {
+  static O options;
+  return {app.add_subcommand(name, help), &options};
+}
+
+// A subcommand's body: its exit status, or kExitBadInput with "nnsimd <name>: error: <what>" on stderr
+// when it throws.
+template <class F>
+int guarded(const char* name, F&& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "nnsimd %s: error: %s\n", name, e.what());
+    return kExitBadInput;
+  }
+}
 
 // "scalar sse2 avx2 avx512".
 inline std::string isa_list(const std::vector<isa>& v) {

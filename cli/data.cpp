@@ -49,22 +49,13 @@ int write_data(const data_options& o) {
 }  // namespace
 
 void add_data(CLI::App& app, int& status) {
-  static data_options options;  // lives as long as the process: CLI11 keeps pointers into it
-  auto* o = &options;
-  auto* cmd = app.add_subcommand("data", "Write the book's spiral data and initial weights as .npy files");
+  auto [cmd, o] = subcommand<data_options>(app, "data", "Write the book's spiral data and initial weights as .npy files");
   cmd->add_option("--samples", o->samples, "Samples per class")->capture_default_str();
   cmd->add_option("--classes", o->classes, "Classes")->capture_default_str();
   cmd->add_option("--hidden", o->hidden, "Neurons of the first dense layer")->capture_default_str();
   cmd->add_option("--randn", o->randn, "Also write the first N normals of np.random.seed(0) to randn.npy");
   cmd->add_option("-o,--out", o->out, "Output folder")->capture_default_str();
-  cmd->callback([o, &status] {
-    try {
-      status = write_data(*o);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "nnsimd data: error: %s\n", e.what());
-      status = kExitBadInput;
-    }
-  });
+  cmd->callback([o, &status] { status = guarded("data", [&] { return write_data(*o); }); });
 }
 
 }  // namespace nnsimd::cli

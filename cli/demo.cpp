@@ -195,9 +195,7 @@ int demo(const demo_options& o) {
 }  // namespace
 
 void add_demo(CLI::App& app, int& status) {
-  static demo_options options;  // lives as long as the process: CLI11 keeps pointers into it
-  auto* o = &options;
-  auto* cmd = app.add_subcommand("demo", "The book's chapter-5 script on every runnable ISA (loss 1.0986104, acc 0.34)");
+  auto [cmd, o] = subcommand<demo_options>(app, "demo", "The book's chapter-5 script on every runnable ISA (loss 1.0986104, acc 0.34)");
   cmd->add_option("--samples", o->samples, "Samples per class (book: 100)")->capture_default_str();
   cmd->add_option("--classes", o->classes, "Classes (book: 3)")->capture_default_str();
   cmd->add_option("--hidden", o->hidden, "Neurons of the first dense layer (book: 3)")->capture_default_str();

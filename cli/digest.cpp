@@ -212,26 +212,22 @@ void elementwise_digest(fnv& h) {
   }
 }
 
-template <class T>
-void softmax_digest(fnv& h) {
-  rng g{0x50f7};
+// softmax, and the fused loss on the same kind of rows.
+template <class T, bool Fused>
+void logit_digest(fnv& h) {
+  rng g{Fused ? 0x5ceu : 0x50f7u};
   for (std::size_t cols : row_widths) {
     const mat<T> x = logits<T>(g, cols, cols % 3);
-    mat<T> y(x.rows, x.cols, x.ld - x.cols);
-    softmax<T>(x.cview(), y.view());
-    h.all(y.v);
-  }
-}
-
-template <class T>
-void softmax_cross_entropy_digest(fnv& h) {
-  rng g{0x5ce};
-  for (std::size_t cols : row_widths) {
-    const mat<T> x = logits<T>(g, cols, cols % 3);
-    const auto l = labels(g, x.rows, cols);
-    avec<T> losses(x.rows);
-    h.one(softmax_cross_entropy<T>(x.cview(), l, losses));
-    h.all(losses);
+    if constexpr (Fused) {
+      const auto l = labels(g, x.rows, cols);
+      avec<T> losses(x.rows);
+      h.one(softmax_cross_entropy<T>(x.cview(), l, losses));
+      h.all(losses);
+    } else {
+      mat<T> y(x.rows, x.cols, x.ld - x.cols);
+      softmax<T>(x.cview(), y.view());
+      h.all(y.v);
+    }
   }
 }
 
@@ -303,10 +299,10 @@ const std::vector<entry<T>>& entries() {
       {"relu", &elementwise_digest<T, 0>},
       {"clip", &elementwise_digest<T, 1>},
       {"clip.bounds", &elementwise_digest<T, 2>},
-      {"softmax", &softmax_digest<T>},
+      {"softmax", &logit_digest<T, false>},
       {"categorical_cross_entropy", &cross_entropy_digest<T, false>},
       {"categorical_cross_entropy.onehot", &cross_entropy_digest<T, true>},
-      {"softmax_cross_entropy", &softmax_cross_entropy_digest<T>},
+      {"softmax_cross_entropy", &logit_digest<T, true>},
       {"argmax", &argmax_digest<T, 0>},
       {"accuracy", &argmax_digest<T, 1>},
       {"accuracy.onehot", &argmax_digest<T, 2>},

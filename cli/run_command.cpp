@@ -103,15 +103,13 @@ int run(const run_options& o) {
 }  // namespace
 
 void add_run(CLI::App& app, int& status) {
-  static run_options options;  // lives as long as the process: CLI11 keeps pointers into it
-  auto* o = &options;
   std::string help = "Apply one kernel to .npy files and write .npy results. Kernels:";
   for (const auto& [n, s] : run_kernels()) help += "\n  " + n + ": " + s.help;
   help += "\nOld names are still accepted (include/nnsimd/detail/renamed.def): cross_entropy.";
   help +=
       "\nOutputs are written all or nothing. Replacing a file keeps its permission bits; a symbolic link is "
       "followed (the file it points to is replaced); a read-only file is never replaced.";
-  auto* cmd = app.add_subcommand("run", help);
+  auto [cmd, o] = subcommand<run_options>(app, "run", help);
   cmd->add_option("kernel", o->kernel, "Kernel name")->required();
   cmd->add_option("-x,--x", o->x, "Input .npy: float32/float64, C order, 2-D (rows = samples)")->required();
   cmd->add_option("-w,--w", o->w, "Weights .npy (n_inputs x n_neurons), dense kernels");
@@ -128,14 +126,7 @@ void add_run(CLI::App& app, int& status) {
                   "Most bytes to hold for inputs and outputs together (K, M, G suffixes); default: physical memory");
   cmd->add_option("--input-timeout", o->input_timeout,
                   "Seconds a pipe or FIFO input may deliver nothing before it is abandoned (default 30)");
-  cmd->callback([o, &status] {
-    try {
-      status = run(*o);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "nnsimd run: error: %s\n", e.what());
-      status = kExitBadInput;
-    }
-  });
+  cmd->callback([o, &status] { status = guarded("run", [&] { return run(*o); }); });
 }
 
 }  // namespace nnsimd::cli

@@ -40,16 +40,13 @@ TEST_P(Accuracy, SameForEveryThreadCount) {
       const auto labels = random_labels(rows, cols, 10);
       std::size_t expected = 0;
       for (std::size_t r = 0; r < rows; ++r) expected += labels[r] == spec::argmax_row(&x(r, 0), cols);
-      for (int threads : {1, 2}) {
-        set_num_threads(threads);
-        set_parallel_threshold(threads > 1 ? 0 : default_parallel_threshold);
-        EXPECT_EQ(t.accuracy(x.data(), x.ld, labels.data(), rows, cols), expected) << threads << " threads";
-        std::vector<std::int32_t> idx(rows);
-        t.argmax(x.data(), x.ld, idx.data(), rows, cols);
-        for (std::size_t r = 0; r < rows; ++r) ASSERT_EQ(idx[r], spec::argmax_row(&x(r, 0), cols));
-      }
-      set_num_threads(0);
-      set_parallel_threshold(default_parallel_threshold);
+      for (int threads : {1, 2})
+        with_threads(threads, [&] {
+          EXPECT_EQ(t.accuracy(x.data(), x.ld, labels.data(), rows, cols), expected) << threads << " threads";
+          std::vector<std::int32_t> idx(rows);
+          t.argmax(x.data(), x.ld, idx.data(), rows, cols);
+          for (std::size_t r = 0; r < rows; ++r) ASSERT_EQ(idx[r], spec::argmax_row(&x(r, 0), cols));
+        });
     }
   });
 }

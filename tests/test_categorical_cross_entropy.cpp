@@ -22,16 +22,6 @@ void fill_probs(strided<T>& p, std::uint32_t seed) {
   }
 }
 
-// Runs f with 1 thread, then with 2 threads and no parallel threshold, and restores the defaults.
-template <class F>
-void with_threads(int threads, F&& f) {
-  set_num_threads(threads);
-  set_parallel_threshold(threads > 1 ? 0 : default_parallel_threshold);
-  f();
-  set_num_threads(0);
-  set_parallel_threshold(default_parallel_threshold);
-}
-
 class CategoricalCrossEntropy : public IsaTest {};
 
 TEST_P(CategoricalCrossEntropy, WithinLogBoundEveryShapeStrided) {

@@ -88,27 +88,9 @@ void check_streamed_relu(const detail::kernel_table<T>& t, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) ASSERT_TRUE(same_value(x[i + 1], y[i + 1])) << i;
 }
 
-// With the threshold lowered to 1 MiB, on every machine: x alone a little above it (17 blocks of 16384
-// floats, 9 of doubles), so the in-place call streams too.
-TEST_P(Relu, BeyondStreamingThresholdStreamed) {
-  const streaming_threshold lowered(std::size_t{1} << 20);
-  with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) { check_streamed_relu(t, (std::size_t{1} << 20) / sizeof(T) + 1037); });
-}
-
+NNSIMD_STREAMING_TESTS(Relu, check_streamed_relu)
 NNSIMD_SPEC_STANDARD_SET_TEST(Relu, relu)
 NNSIMD_INSTANTIATE_ISA_SUITE(Relu);
-
-// At the threshold this machine measured (nnsimd::streaming_stores), where streaming wins somewhere up to
-// 256 MiB: x and y together just beyond it, as the kernels meet it in use. Every ISA and type in one test,
-// so that the threshold is measured once (each test process measures it on first use, 0.5-6 s).
-TEST(ReluStreaming, BeyondMeasuredThresholdStreamed) {
-  const std::size_t threshold = detail::streaming_store_bytes();
-  if (threshold > (std::size_t{256} << 20)) GTEST_SKIP() << "streaming does not win here up to 256 MiB (Relu.BeyondStreamingThresholdStreamed checks the path)";
-  for (const isa_dtype& c : all_cases()) {
-    SCOPED_TRACE(::testing::PrintToString(c));
-    with_table(c, [&]<class T>(const detail::kernel_table<T>& t) { check_streamed_relu(t, threshold / sizeof(T) / 2 + 1037); });
-  }
-}
 
 }  // namespace
 }  // namespace nnsimd::test

@@ -90,6 +90,17 @@ inline const std::vector<std::size_t>& across_rows_counts() {
   return v;
 }
 
+// Runs f with `threads` threads (and, above one, no parallel threshold, so every call splits), then
+// restores the defaults.
+template <class F>
+void with_threads(int threads, F&& f) {
+  set_num_threads(threads);
+  set_parallel_threshold(threads > 1 ? 0 : default_parallel_threshold);
+  f();
+  set_num_threads(0);
+  set_parallel_threshold(default_parallel_threshold);
+}
+
 // Runs f, which must throw an nnsimd::error whose message contains every one of `parts`.
 template <class F>
 ::testing::AssertionResult throws_naming(F&& f, std::initializer_list<std::string> parts) {
@@ -221,14 +232,21 @@ template <class T>
 
 // Every output of op S, called with arguments a, against its specification's oracle within nnsimd's
 // bounds (src/spec/<op>.hpp); the first element outside its bound fails, named.
+// One checked output within its bound. An exact value beyond T's range is the matching infinity in T: the
+// correct result (e.g. the fused loss max - (-max) in float).
+template <class T>
+::testing::AssertionResult agrees(const spec::element& e) {
+  return e.got_double ? within(static_cast<double>(e.got), numerics::saturate<double>(e.want), e.bound)
+                      : within(static_cast<T>(e.got), numerics::saturate<T>(e.want), e.bound);
+}
+
+// Every output of op S, called with arguments a, against its specification's oracle within nnsimd's
+// bounds (src/spec/<op>.hpp); the first element outside its bound fails, named.
 template <class S, class T>
 ::testing::AssertionResult spec_agrees(const spec::args<T>& a) {
   ::testing::AssertionResult r = ::testing::AssertionSuccess();
   S::check(a, spec::nnsimd_budget<T>(), spec::sample{}, [&](const spec::element& e) {
-    // An exact value beyond T's range is the matching infinity in T: the correct result (e.g. the fused
-    // loss max - (-max) in float).
-    r = e.got_double ? within(static_cast<double>(e.got), numerics::saturate<double>(e.want), e.bound)
-                     : within(static_cast<T>(e.got), numerics::saturate<T>(e.want), e.bound);
+    r = agrees<T>(e);
     if (!r) r << " at " << e.what << "[" << e.row << "," << e.col << "] of " << a.rows << "x" << a.cols;
     return static_cast<bool>(r);
   });
@@ -240,20 +258,12 @@ template <class S, class T>
 //   NNSIMD_SPEC_STANDARD_SET_TEST(Softmax, softmax)    -> Softmax.StandardSet_softmax/avx2_f32 ...
 template <class T>
 void check_standard_set(spec::op o, const detail::kernel_table<T>& t) {
-  std::mt19937_64 g(20240605);
-  spec::with_spec<T>(o, [&]<class S>() {
-    if constexpr (spec::callable<S>) {
-      for (const spec::shape& sh : S::shapes()) {
-        spec::data<T> d;
-        d.rows = sh.rows, d.cols = sh.cols, d.n_in = sh.n_in;
-        S::standard(d, g, sh.specials);
-        S::prepare(t, d);
-        const spec::args<T> a = d.view();
-        S::call(t, a);
-        ASSERT_TRUE(spec_agrees<S>(a)) << spec::op_names[static_cast<int>(o)] << " " << sh.rows << "x" << sh.cols
-                                       << (sh.n_in ? " n_in " + std::to_string(sh.n_in) : std::string());
-      }
-    }
+  spec::check_standard_set(o, t, spec::nnsimd_budget<T>(), [&](const spec::shape& sh, const spec::args<T>& a, const spec::element& e) {
+    const auto ok = agrees<T>(e);
+    EXPECT_TRUE(ok) << spec::op_names[static_cast<int>(o)] << " " << sh.rows << "x" << sh.cols
+                    << (sh.n_in ? " n_in " + std::to_string(sh.n_in) : std::string()) << " at " << e.what << "["
+                    << e.row << "," << e.col << "] of " << a.rows << "x" << a.cols;
+    return static_cast<bool>(ok);
   });
 }
 
@@ -277,6 +287,30 @@ class streaming_threshold {
 };
 
 }  // namespace nnsimd::test
+
+// The streamed path of a copy-like op, whose check(table, n) runs it on n elements (in and out of place)
+// and checks the outputs: at a threshold lowered to 1 MiB on every machine (x alone a little above it,
+// so the in-place call streams too), and at the threshold this machine measured
+// (nnsimd::streaming_stores) where streaming wins somewhere up to 256 MiB, with x and y together just
+// beyond it, as the kernels meet it in use: every ISA and type in one test there, so that the threshold
+// is measured once (each test process measures it on first use, 0.5-6 s).
+#define NNSIMD_STREAMING_TESTS(Suite, check)                                                                   \
+  TEST_P(Suite, BeyondStreamingThresholdStreamed) {                                                             \
+    const streaming_threshold lowered(std::size_t{1} << 20);                                                    \
+    with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {                                     \
+      check(t, (std::size_t{1} << 20) / sizeof(T) + 1037);                                                      \
+    });                                                                                                         \
+  }                                                                                                             \
+  TEST(Suite##Streaming, BeyondMeasuredThresholdStreamed) {                                                     \
+    const std::size_t threshold = detail::streaming_store_bytes();                                              \
+    if (threshold > (std::size_t{256} << 20))                                                                   \
+      GTEST_SKIP() << "streaming does not win here up to 256 MiB (" #Suite ".BeyondStreamingThresholdStreamed " \
+                      "checks the path)";                                                                       \
+    for (const isa_dtype& c : all_cases()) {                                                                    \
+      SCOPED_TRACE(::testing::PrintToString(c));                                                                \
+      with_table(c, [&]<class T>(const detail::kernel_table<T>& t) { check(t, threshold / sizeof(T) / 2 + 1037); }); \
+    }                                                                                                           \
+  }
 
 #define NNSIMD_INSTANTIATE_ISA_SUITE(Suite) \
   INSTANTIATE_TEST_SUITE_P(, Suite, ::testing::ValuesIn(::nnsimd::test::all_cases()), ::nnsimd::test::case_name)

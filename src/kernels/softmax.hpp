@@ -37,18 +37,13 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "kernels/arch/gcc_105593.hpp"
 #include "kernels/parallel.hpp"
 #include "kernels/softmax/across.hpp"
 #include "kernels/softmax/registers.hpp"
 #include "kernels/softmax/rows.hpp"
 
-// GCC 12 warns "__Y may be used uninitialized" inside its own AVX-512 intrinsics (the vector max and
-// reduce-max; GCC bug 105593, fixed in GCC 13: see arch/x86_avx512.hpp). Silenced for this header only.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
+NNSIMD_GCC105593_BEGIN  // arch/gcc_105593.hpp
 
 namespace nnsimd::kernels {
 
@@ -102,6 +97,4 @@ void softmax_cross_entropy(const T* x, std::size_t ldx, const std::int32_t* labe
 }  // namespace nnsimd::kernels
 
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+NNSIMD_GCC105593_END

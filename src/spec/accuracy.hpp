@@ -13,20 +13,7 @@
 namespace nnsimd::spec {
 
 template <class T>
-struct accuracy {
-  static void inputs(data<T>& d, std::mt19937_64& g) { argmax_inputs(d, g); }
-  static std::vector<shape> shapes() { return logit_shapes(); }
-  static void standard(data<T>& d, std::mt19937_64& g, bool) { argmax_standard(d, g); }
-  // Benchmarks: read-bound (the scores and the labels in, an index per row or a count out).
-  static std::vector<named_shape> bench_shapes() { return shape_set(argmax_shapes); }
-  static constexpr const char* roof = "roof=mem";
-  static constexpr const char* mem_mix = "read";
-  static constexpr int read_streams = 1;
-  static double flops(const args<T>&) { return 0; }
-  static double bytes(const args<T>& a) { return double(sizeof(T)) * double(a.rows) * a.cols + 4.0 * a.rows; }
-  static double elements(const args<T>& a) { return double(a.rows) * a.cols; }
-
-  static void prepare(const detail::kernel_table<T>&, data<T>&) {}
+struct accuracy : argmax_family<T> {
   static void call(const detail::kernel_table<T>& t, const args<T>& a) {
     *a.count = t.accuracy(a.x, a.ldx, a.labels, a.rows, a.cols);
   }

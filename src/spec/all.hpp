@@ -52,4 +52,25 @@ bool run_and_check(op o, const detail::kernel_table<T>& t, data<T>& d, const bud
   });
 }
 
+// Op o's standard set (its spec's shapes and seeded inputs with the adversarial values) through table t,
+// every output visited against the oracle within budget b: visit(shape, args, element) returns false to
+// stop. What `nnsimd accuracy` measures and the tests' StandardSet_<op> assert.
+template <class T, class V>
+void check_standard_set(op o, const detail::kernel_table<T>& t, const budget& b, V&& visit) {
+  std::mt19937_64 g(20240605);  // the same inputs for every ISA and run
+  with_spec<T>(o, [&]<class S>() {
+    if constexpr (callable<S>) {
+      for (const shape& sh : S::shapes()) {
+        data<T> d;
+        d.rows = sh.rows, d.cols = sh.cols, d.n_in = sh.n_in;
+        S::standard(d, g, sh.specials);
+        S::prepare(t, d);
+        const args<T> a = d.view();
+        S::call(t, a);
+        if (!S::check(a, b, sample{}, [&](const element& e) { return visit(sh, a, e); })) return;
+      }
+    }
+  });
+}
+
 }  // namespace nnsimd::spec

@@ -72,7 +72,7 @@ inline std::vector<shape> probability_shapes() {
 }
 
 template <class T, bool Onehot>
-struct cross_entropy_of_probabilities {
+struct cross_entropy_of_probabilities : read_work<T> {
   // The benchmarks' inputs: rows of probabilities (positive, summing to 1), uniform labels; one-hot
   // targets built from the labels.
   static void inputs(data<T>& d, std::mt19937_64& g) {
@@ -93,16 +93,13 @@ struct cross_entropy_of_probabilities {
   // probabilities and targets side by side (two read streams) and a loss per row.
   static std::vector<named_shape> bench_shapes() { return shape_set(loss_shapes); }
   static constexpr const char* roof = "roof=mem+log";
-  static constexpr const char* mem_mix = "read";
   static constexpr int read_streams = Onehot ? 2 : 1;
-  static double flops(const args<T>&) { return 0; }
   static double bytes(const args<T>& a) {
     const double e = sizeof(T);
     return Onehot ? e * (2 * double(a.rows) * a.cols + a.rows) : a.rows * (4 + 2 * e);
   }
   static double elements(const args<T>& a) { return Onehot ? double(a.rows) * a.cols : double(a.rows); }
 
-  static void prepare(const detail::kernel_table<T>&, data<T>&) {}
   static void call(const detail::kernel_table<T>& t, const args<T>& a) {
     if constexpr (Onehot)
       t.categorical_cross_entropy_onehot(a.p, a.ldp, a.t, a.ldt, a.losses, a.rows, a.cols, a.eps);

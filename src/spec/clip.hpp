@@ -2,12 +2,8 @@
 #pragma once
 
 #include <cmath>
-#include <cstddef>
-#include <random>
-#include <vector>
 
-#include "spec/inputs.hpp"
-#include "spec/shapes.hpp"
+#include "spec/relu.hpp"
 #include "spec/spec.hpp"
 
 namespace nnsimd::spec {
@@ -17,38 +13,13 @@ wide clip_exact(T v, T lo, T hi) {
   return std::isnan(v) ? wide(v) : (v < lo ? wide(lo) : (v > hi ? wide(hi) : wide(v)));
 }
 
+// The benchmarks' inputs: the book's bounds [1e-7, 1 - 1e-7] (data's defaults), values in [-0.5, 1.5),
+// beyond both. Otherwise as relu (elementwise_op).
 template <class T>
-struct clip {
-  // The benchmarks' inputs: the book's bounds [1e-7, 1 - 1e-7] (data's defaults), values beyond both.
-  static void inputs(data<T>& d, std::mt19937_64& g) {
-    fill_uniform(d.x, d.rows * d.cols, -0.5, 1.5, g);
-    d.y.allocate(d.rows * d.cols);
-  }
-  static std::vector<shape> shapes() { return elementwise_shapes(); }
-  static void standard(data<T>& d, std::mt19937_64& g, bool specials) {
-    fill_mixed(d.x, d.rows * d.cols, g, specials);
-    d.y.allocate(d.rows * d.cols);
-  }
-  // Benchmarks: memory-bound, as much written as read: held to the copy bandwidth at the working set.
-  static std::vector<named_shape> bench_shapes() { return elem_shapes(); }
-  static constexpr const char* roof = "roof=mem";
-  static constexpr const char* mem_mix = "copy";
-  static constexpr int read_streams = 1;
-  static double flops(const args<T>&) { return 0; }
-  static double bytes(const args<T>& a) { return double(sizeof(T)) * 2 * double(a.rows) * a.cols; }
-  static double elements(const args<T>& a) { return double(a.rows) * a.cols; }
-
-  static void prepare(const detail::kernel_table<T>&, data<T>&) {}
+struct clip : elementwise_op<T, clip<T>, -1, 3> {
+  static wide exact(T v, const args<T>& a) { return clip_exact(v, a.lo, a.hi); }
   static void call(const detail::kernel_table<T>& t, const args<T>& a) {
     t.clip(a.x, a.ldx, a.y, a.ldy, a.rows, a.cols, a.lo, a.hi);
-  }
-  template <class V>
-  static bool check(const args<T>& a, const budget&, const sample&, V&& visit) {
-    for (std::size_t i = 0; i < a.rows; ++i)
-      for (std::size_t j = 0; j < a.cols; ++j)
-        if (!visit(element{"y", i, j, a.y[i * a.ldy + j], clip_exact(a.x[i * a.ldx + j], a.lo, a.hi), exact_bound}))
-          return false;
-    return true;
   }
 };
 

@@ -47,7 +47,7 @@ long double dense_bound(long double scale, std::size_t n_in) {
 // ---- the ops ------------------------------------------------------------------------------------
 
 template <class T, bool Relu, bool Packed>
-struct dense_layer {
+struct dense_layer : op_base<T> {
   static constexpr bool relu = Relu;
   static constexpr bool packed = Packed;
 
@@ -87,7 +87,6 @@ struct dense_layer {
   static double bytes(const args<T>& a) {
     return double(sizeof(T)) * (double(a.rows) * a.n_in + double(a.n_in) * a.cols + a.cols + double(a.rows) * a.cols);
   }
-  static double elements(const args<T>& a) { return double(a.rows) * a.cols; }
 
   // A packed layer is packed once, before the calls, by the table called (its own layout).
   static void prepare(const detail::kernel_table<T>& t, data<T>& d) {

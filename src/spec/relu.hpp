@@ -17,11 +17,13 @@ wide relu_exact(T v) {
   return std::isnan(v) ? wide(v) : (v < 0 ? wide(0) : wide(v));
 }
 
-template <class T>
-struct relu {
-  // The benchmarks' inputs: uniform in [-1, 1).
+// What relu and clip share: the benchmarks' inputs uniform in [Lo, Hi) at the element counts of the
+// elems set, the standard set of mixed magnitudes with the adversarial values spread in, and the copy
+// bandwidth as their ceiling. Op::exact(x, a) is the exact result of one element.
+template <class T, class Op, int Lo2, int Hi2>  // the uniform range [Lo2 / 2, Hi2 / 2)
+struct elementwise_op : copy_work<T> {
   static void inputs(data<T>& d, std::mt19937_64& g) {
-    fill_uniform(d.x, d.rows * d.cols, -1, 1, g);
+    fill_uniform(d.x, d.rows * d.cols, Lo2 / 2.0, Hi2 / 2.0, g);
     d.y.allocate(d.rows * d.cols);
   }
   static std::vector<shape> shapes() { return elementwise_shapes(); }
@@ -29,25 +31,20 @@ struct relu {
     fill_mixed(d.x, d.rows * d.cols, g, specials);
     d.y.allocate(d.rows * d.cols);
   }
-  // Benchmarks: memory-bound, as much written as read: held to the copy bandwidth at the working set.
   static std::vector<named_shape> bench_shapes() { return elem_shapes(); }
   static constexpr const char* roof = "roof=mem";
-  static constexpr const char* mem_mix = "copy";
-  static constexpr int read_streams = 1;
-  static double flops(const args<T>&) { return 0; }
-  static double bytes(const args<T>& a) { return double(sizeof(T)) * 2 * double(a.rows) * a.cols; }
-  static double elements(const args<T>& a) { return double(a.rows) * a.cols; }
-
-  static void prepare(const detail::kernel_table<T>&, data<T>&) {}
-  static void call(const detail::kernel_table<T>& t, const args<T>& a) {
-    t.relu(a.x, a.ldx, a.y, a.ldy, a.rows, a.cols);
-  }
   template <class V>
   static bool check(const args<T>& a, const budget&, const sample&, V&& visit) {
-    for (std::size_t i = 0; i < a.rows; ++i)
-      for (std::size_t j = 0; j < a.cols; ++j)
-        if (!visit(element{"y", i, j, a.y[i * a.ldy + j], relu_exact(a.x[i * a.ldx + j]), exact_bound})) return false;
-    return true;
+    return visit_exact(a, [&](std::size_t i, std::size_t j) { return Op::exact(a.x[i * a.ldx + j], a); }, visit);
+  }
+};
+
+// The benchmarks' inputs: uniform in [-1, 1).
+template <class T>
+struct relu : elementwise_op<T, relu<T>, -2, 2> {
+  static wide exact(T v, const args<T>&) { return relu_exact(v); }
+  static void call(const detail::kernel_table<T>& t, const args<T>& a) {
+    t.relu(a.x, a.ldx, a.y, a.ldy, a.rows, a.cols);
   }
 };
 

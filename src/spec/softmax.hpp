@@ -102,6 +102,17 @@ long double softmax_bound(long double y, long double d, long double alpha, std::
          static_cast<long double>(std::numeric_limits<T>::denorm_min());
 }
 
+// What the bounds of softmax and the fused loss take from a row: its maximum m (NaN entries skipped: such
+// rows are NaN in the oracle and need no bound) and alpha (softmax_sum_rel).
+struct row_terms {
+  long double m, alpha;
+};
+
+template <class T>
+row_terms softmax_row_terms(const T* x, std::size_t n, long double exp_ulps) {
+  return {row_max(x, n), softmax_sum_rel(x, n, exp_ulps)};
+}
+
 // ---- the op -------------------------------------------------------------------------------------
 
 // The row kernels' standard set: 24 logit rows (fill_logits' adversarial rows first) of 1, 3, 10, 17,
@@ -113,7 +124,7 @@ inline std::vector<shape> logit_shapes() {
 }
 
 template <class T>
-struct softmax {
+struct softmax : copy_work<T> {
   // The benchmarks' inputs: uniform in [-4, 4).
   static void inputs(data<T>& d, std::mt19937_64& g) {
     fill_uniform(d.x, d.rows * d.cols, -4, 4, g);
@@ -129,28 +140,19 @@ struct softmax {
   // set, whichever binds (exp+mem; older result files say roof=exp, exp only).
   static std::vector<named_shape> bench_shapes() { return shape_set(softmax_shapes); }
   static constexpr const char* roof = "roof=exp+mem";
-  static constexpr const char* mem_mix = "copy";
-  static constexpr int read_streams = 1;
-  static double flops(const args<T>&) { return 0; }
-  static double bytes(const args<T>& a) { return double(sizeof(T)) * 2 * double(a.rows) * a.cols; }
-  static double elements(const args<T>& a) { return double(a.rows) * a.cols; }
-
-  static void prepare(const detail::kernel_table<T>&, data<T>&) {}
   static void call(const detail::kernel_table<T>& t, const args<T>& a) {
     t.softmax(a.x, a.ldx, a.y, a.ldy, a.rows, a.cols);
   }
-  // Per element: m = the row's maximum (NaN entries skipped: such rows are NaN in the oracle and need no
-  // bound), alpha = softmax_sum_rel of the row, d = x_j - m in long double.
+  // Per element, with d = x_j - m in long double.
   template <class V>
   static bool check(const args<T>& a, const budget& b, const sample& s, V&& visit) {
     for (std::size_t i : pick(a.rows, s.rows)) {
       const T* xi = a.x + i * a.ldx;
       const auto want = softmax_row(xi, a.cols);
-      const long double alpha = softmax_sum_rel(xi, a.cols, b.exp_ulps);
-      const long double m = row_max(xi, a.cols);
+      const row_terms r = softmax_row_terms(xi, a.cols, b.exp_ulps);
       for (std::size_t j = 0; j < a.cols; ++j) {
-        const long double d = static_cast<long double>(xi[j]) - m;
-        const long double bound = softmax_bound<T>(want[j], d, alpha, a.cols, b.exp_ulps);
+        const long double d = static_cast<long double>(xi[j]) - r.m;
+        const long double bound = softmax_bound<T>(want[j], d, r.alpha, a.cols, b.exp_ulps);
         if (!visit(element{"y", i, j, a.y[i * a.ldy + j], want[j], bound})) return false;
       }
     }

@@ -58,7 +58,7 @@ long double softmax_cross_entropy_bound(long double m, long double x_label, long
 }
 
 template <class T>
-struct softmax_cross_entropy {
+struct softmax_cross_entropy : read_work<T> {
   // The benchmarks' inputs: logits uniform in [-4, 4), labels uniform.
   static void inputs(data<T>& d, std::mt19937_64& g) {
     fill_uniform(d.x, d.rows * d.cols, -4, 4, g);
@@ -75,13 +75,8 @@ struct softmax_cross_entropy {
   // read bandwidth at the working set.
   static std::vector<named_shape> bench_shapes() { return shape_set(loss_shapes); }
   static constexpr const char* roof = "roof=exp+mem";
-  static constexpr const char* mem_mix = "read";
-  static constexpr int read_streams = 1;
-  static double flops(const args<T>&) { return 0; }
   static double bytes(const args<T>& a) { return double(sizeof(T)) * (double(a.rows) * a.cols + a.rows) + 4.0 * a.rows; }
-  static double elements(const args<T>& a) { return double(a.rows) * a.cols; }
 
-  static void prepare(const detail::kernel_table<T>&, data<T>&) {}
   static void call(const detail::kernel_table<T>& t, const args<T>& a) {
     t.softmax_cross_entropy(a.x, a.ldx, a.labels, a.losses, a.rows, a.cols);
   }
@@ -90,12 +85,11 @@ struct softmax_cross_entropy {
     for (std::size_t i : pick(a.rows, s.rows)) {
       const T* xi = a.x + i * a.ldx;
       const wide want = softmax_cross_entropy_row(xi, a.cols, a.labels[i]);
-      const long double m = row_max(xi, a.cols);
+      const row_terms r = softmax_row_terms(xi, a.cols, b.exp_ulps);
       long double sum = 0;  // S = sum exp(x_i - m) >= 1 for a finite row
-      for (std::size_t j = 0; j < a.cols; ++j) sum += std::exp(static_cast<long double>(xi[j]) - m);
-      const long double alpha = softmax_sum_rel(xi, a.cols, b.exp_ulps);
+      for (std::size_t j = 0; j < a.cols; ++j) sum += std::exp(static_cast<long double>(xi[j]) - r.m);
       const long double bound =
-          softmax_cross_entropy_bound<T>(m, xi[a.labels[i]], std::log(sum), alpha, a.cols, want, b.fused_log_ulps);
+          softmax_cross_entropy_bound<T>(r.m, xi[a.labels[i]], std::log(sum), r.alpha, a.cols, want, b.fused_log_ulps);
       if (!visit(element{"loss", i, 0, a.losses[i], want, bound})) return false;
     }
     return true;

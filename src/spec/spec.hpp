@@ -177,4 +177,36 @@ long double row_max(const T* x, std::size_t n) {
 // relu, clip, argmax, accuracy: exact. They only compare and select; no arithmetic rounds.
 inline constexpr long double exact_bound = 0;
 
+// What most specifications share, inherited: no set-up before the calls, and the benchmarks' work model
+// of a memory-bound op that writes as much as it reads (copy_work) or reads its input and writes a
+// value per row (read_work), counted in elements of its rows x cols input.
+template <class T>
+struct op_base {
+  static void prepare(const detail::kernel_table<T>&, data<T>&) {}
+  static double flops(const args<T>&) { return 0; }
+  static double elements(const args<T>& a) { return double(a.rows) * a.cols; }
+};
+
+template <class T>
+struct copy_work : op_base<T> {
+  static constexpr const char* mem_mix = "copy";
+  static constexpr int read_streams = 1;
+  static double bytes(const args<T>& a) { return double(sizeof(T)) * 2 * double(a.rows) * a.cols; }
+};
+
+template <class T>
+struct read_work : op_base<T> {
+  static constexpr const char* mem_mix = "read";
+  static constexpr int read_streams = 1;
+};
+
+// Visits every element of a rows x cols output y against want(i, j) (exact ops: bound 0).
+template <class T, class Want, class V>
+bool visit_exact(const args<T>& a, Want&& want, V&& visit) {
+  for (std::size_t i = 0; i < a.rows; ++i)
+    for (std::size_t j = 0; j < a.cols; ++j)
+      if (!visit(element{"y", i, j, a.y[i * a.ldy + j], want(i, j), exact_bound})) return false;
+  return true;
+}
+
 }  // namespace nnsimd::spec

@@ -28,7 +28,7 @@ inline long double sum_bound(long double sum_abs, std::size_t n) {
 }
 
 template <class T>
-struct sum {
+struct sum : read_work<T> {
   // Not benchmarked on its own (timed inside the mean losses); inputs as relu's for completeness.
   static void inputs(data<T>& d, std::mt19937_64& g) { fill_uniform(d.x, d.rows * d.cols, -1, 1, g); }
   // The standard set: 1, 2, 7, 300, 1001 and 100000 loss-like values (>= 0).
@@ -44,13 +44,7 @@ struct sum {
   // Benchmarks: none of its own (an internal helper of the mean losses, timed inside them).
   static std::vector<named_shape> bench_shapes() { return {}; }
   static constexpr const char* roof = "roof=mem";
-  static constexpr const char* mem_mix = "read";
-  static constexpr int read_streams = 1;
-  static double flops(const args<T>&) { return 0; }
   static double bytes(const args<T>& a) { return double(sizeof(T)) * double(a.rows) * a.cols; }
-  static double elements(const args<T>& a) { return double(a.rows) * a.cols; }
-
-  static void prepare(const detail::kernel_table<T>&, data<T>&) {}
   static void call(const detail::kernel_table<T>& t, const args<T>& a) { *a.total = t.sum(a.x, a.rows * a.cols); }
   template <class V>
   static bool check(const args<T>& a, const budget&, const sample&, V&& visit) {

@@ -8,6 +8,7 @@
 // (src/isa/isa_tu.inc, tests/check_isa_symbols.cmake).
 #pragma once
 
+#include "kernels/arch/declarations.hpp"
 #include "kernels/arch/x86_avx2.hpp"
 #include "kernels/arch/x86_avx512.hpp"
 #include "kernels/arch/x86_sse2.hpp"

@@ -1,15 +1,8 @@
-// AVX and AVX2 (256-bit) code of the kernels: x86_avx2<Arch, T>, specialized for float and double.
-// Declared on every target; defined when the translation unit is compiled with AVX (the streaming store),
-// its other members with AVX2. Like every kernel function, its members are templates on the xsimd Arch,
-// so each ISA object gets symbols of its own (src/isa/isa_tu.inc, tests/check_isa_symbols.cmake).
+// AVX and AVX2 (256-bit) code of the kernels: x86_avx2<Arch, T>, defined when compiled with AVX (the
+// streaming store), its other members with AVX2; see arch.hpp.
 #pragma once
 
-namespace nnsimd::kernels::arch {
-
-template <class Arch, class T>
-struct x86_avx2;
-
-}  // namespace nnsimd::kernels::arch
+#include "kernels/arch/declarations.hpp"
 
 #if defined(__AVX__)
 

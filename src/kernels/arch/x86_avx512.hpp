@@ -1,7 +1,5 @@
-// AVX-512 (F, CD, DQ, BW, VL; 512-bit) code of the kernels: x86_avx512<Arch, T>, specialized for float
-// and double. Declared on every target; defined only when the translation unit is compiled with AVX-512
-// (src/isa/avx512.cpp). Like every kernel function, its members are templates on the xsimd Arch, so the
-// AVX-512 object's copies get symbols of their own (src/isa/isa_tu.inc, tests/check_isa_symbols.cmake).
+// AVX-512 (F, CD, DQ, BW, VL; 512-bit) code of the kernels: x86_avx512<Arch, T>, defined only when
+// compiled with AVX-512 (src/isa/avx512.cpp); see arch.hpp.
 //
 // One struct per type, used by every AVX-512 path: the vector operations on __m512 / __m512d with
 // compare-to-mask results (argmax's long rows, the one-hot cross-entropy's short rows), the first n lanes
@@ -15,12 +13,7 @@
 // -Wmaybe-uninitialized and -Wuninitialized for their own code.
 #pragma once
 
-namespace nnsimd::kernels::arch {
-
-template <class Arch, class T>
-struct x86_avx512;
-
-}  // namespace nnsimd::kernels::arch
+#include "kernels/arch/declarations.hpp"
 
 #if defined(__AVX512F__)
 

@@ -1,15 +1,8 @@
-// SSE2 (128-bit) code of the kernels: x86_sse2<Arch, T>, specialized for float and double. Declared on
-// every target; defined only when the translation unit is compiled with SSE2 (every x86-64 one). Like
-// every kernel function, its members are templates on the xsimd Arch, so each ISA object gets symbols of
-// its own (src/isa/isa_tu.inc, tests/check_isa_symbols.cmake).
+// SSE2 (128-bit) code of the kernels: x86_sse2<Arch, T>, defined when compiled with SSE2 (every x86-64
+// translation unit); see arch.hpp.
 #pragma once
 
-namespace nnsimd::kernels::arch {
-
-template <class Arch, class T>
-struct x86_sse2;
-
-}  // namespace nnsimd::kernels::arch
+#include "kernels/arch/declarations.hpp"
 
 #if defined(__SSE2__)
 

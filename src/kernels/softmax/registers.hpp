@@ -6,18 +6,13 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "kernels/arch/gcc_105593.hpp"
 #include "kernels/arch/arch.hpp"
 #include "kernels/simd.hpp"
 #include "kernels/softmax/across.hpp"
 #include "kernels/softmax/exp.hpp"
 
-// GCC 12 warns "__Y may be used uninitialized" inside its own AVX-512 intrinsics (the vector max and
-// reduce-max; GCC bug 105593, fixed in GCC 13: see arch/x86_avx512.hpp). Silenced for this header only.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
+NNSIMD_GCC105593_BEGIN  // arch/gcc_105593.hpp
 
 namespace nnsimd::kernels {
 namespace softmax_detail {
@@ -258,6 +253,4 @@ void softmax_cce_across_reg(const T* x, std::size_t ldx, const std::int32_t* lab
 }  // namespace softmax_detail
 }  // namespace nnsimd::kernels
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+NNSIMD_GCC105593_END

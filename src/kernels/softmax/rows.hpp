@@ -8,15 +8,10 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "kernels/arch/gcc_105593.hpp"
 #include "kernels/softmax/exp.hpp"
 
-// GCC 12 warns "__Y may be used uninitialized" inside its own AVX-512 intrinsics (the vector max and
-// reduce-max; GCC bug 105593, fixed in GCC 13: see arch/x86_avx512.hpp). Silenced for this header only.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
+NNSIMD_GCC105593_BEGIN  // arch/gcc_105593.hpp
 
 namespace nnsimd::kernels {
 namespace softmax_detail {
@@ -155,6 +150,4 @@ void softmax_cce_rows(const T* x, std::size_t ldx, const std::int32_t* labels, T
 }  // namespace softmax_detail
 }  // namespace nnsimd::kernels
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+NNSIMD_GCC105593_END
