@@ -274,39 +274,12 @@ run_result compute_typed(const run_request& r, memory_budget& budget) {
 
 }  // namespace
 
-namespace {
-// One entry per op of kernels.def, in its order.
-struct served {
-  spec::op op;
-  const char* run;  // nullptr: not a command of its own
-};
-constexpr served kServed[] = {
-    {spec::op::dense_forward, "dense_forward"},
-    {spec::op::dense_relu, "dense_relu"},
-    {spec::op::dense_packed_size, nullptr},    // the packed layer: repeated calls, not one on files
-    {spec::op::dense_pack, nullptr},
-    {spec::op::dense_packed_forward, nullptr},
-    {spec::op::dense_packed_relu, nullptr},
-    {spec::op::relu, "relu"},
-    {spec::op::clip, "clip"},
-    {spec::op::softmax, "softmax"},
-    {spec::op::categorical_cross_entropy, "categorical_cross_entropy"},
-    {spec::op::categorical_cross_entropy_onehot, "categorical_cross_entropy"},  // 2-D labels
-    {spec::op::softmax_cross_entropy, "softmax_cross_entropy"},
-    {spec::op::argmax, "argmax"},
-    {spec::op::accuracy, "accuracy"},
-    {spec::op::sum, nullptr},  // inside the mean losses
-};
-constexpr bool every_op_listed() {
-  if (std::size(kServed) != static_cast<std::size_t>(spec::op_count)) return false;
-  for (int i = 0; i < spec::op_count; ++i)
-    if (static_cast<int>(kServed[i].op) != i) return false;
-  return true;
+const char* run_kernel_of(spec::op o) {
+  const std::string name = spec::op_names[static_cast<int>(o)];
+  if (o == spec::op::categorical_cross_entropy_onehot) return "categorical_cross_entropy";  // 2-D labels
+  const auto it = run_kernels().find(name);
+  return it == run_kernels().end() ? nullptr : it->first.c_str();
 }
-static_assert(every_op_listed(), "kServed must list every op of kernels.def, in its order");
-}  // namespace
-
-const char* run_kernel_of(spec::op o) { return kServed[static_cast<int>(o)].run; }
 
 const run_kernel& find_run_kernel(const std::string& name) {
   const auto it = run_kernels().find(current_name(name));

@@ -20,9 +20,9 @@ struct run_kernel {
   const char* help;
 };
 const std::map<std::string, run_kernel>& run_kernels();
-// The `nnsimd run` kernel that serves op o of kernels.def, or nullptr where none does (the packed layer and
-// the sum: internal; the one-hot loss: served by categorical_cross_entropy given 2-D labels). Every op of
-// kernels.def is listed (checked at compile time in run.cpp; a test checks each name is a run kernel).
+// The `nnsimd run` kernel that serves op o of kernels.def: the one of the same name (the one-hot loss:
+// categorical_cross_entropy, given 2-D labels), or nullptr for an op that is not a command of its own
+// (the packed layer, the sum).
 const char* run_kernel_of(spec::op o);
 
 // The kernel called `name` (or an old name of it, renamed.def), or npy::error listing the kernels there are.
