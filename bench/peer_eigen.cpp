@@ -96,19 +96,26 @@ struct state {
         *a.count = hits;
         break;
       }
-      case kernel::dense_packed_size:
-      case kernel::dense_pack:
-      case kernel::dense_packed_forward:
-      case kernel::dense_packed_relu:
-      case kernel::sum: break;
+      default: break;  // not supported (supports)
     }
   }
 };
 
 // Eigen has no prepacked weights: its dense is timed as dense_forward / dense_relu only.
 bool supports(kernel k, bool) {
-  return k != kernel::sum && k != kernel::dense_packed_size && k != kernel::dense_pack &&
-         k != kernel::dense_packed_forward && k != kernel::dense_packed_relu;
+  switch (k) {
+    case kernel::dense_forward:
+    case kernel::dense_relu:
+    case kernel::relu:
+    case kernel::clip:
+    case kernel::softmax:
+    case kernel::softmax_cross_entropy:
+    case kernel::categorical_cross_entropy:
+    case kernel::categorical_cross_entropy_onehot:
+    case kernel::argmax:
+    case kernel::accuracy: return true;
+    default: return false;
+  }
 }
 
 template <class T>
