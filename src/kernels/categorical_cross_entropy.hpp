@@ -8,7 +8,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "kernels/categorical_cross_entropy/onehot_avx512.hpp"
-#include "kernels/elementwise.hpp"
+#include "kernels/clip.hpp"
 #include "kernels/loss_common.hpp"
 #include "kernels/parallel.hpp"
 

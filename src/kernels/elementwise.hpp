@@ -1,4 +1,5 @@
-// relu and clip: elementwise, memory-bound, idempotent maps.
+// The row machinery of the elementwise ops (relu.hpp, clip.hpp): memory-bound, idempotent maps over rows,
+// with streaming stores beyond the machine's threshold and a loop direction chosen against 4K aliasing.
 #pragma once
 
 #include <cstddef>
@@ -14,48 +15,6 @@
 namespace nnsimd::kernels {
 
 using simd::x86_minmax;
-
-// relu(x) = x < 0 ? 0 : x, NaN kept as NumPy keeps it, -0 kept as -0 (np.maximum(0, -0.0) is -0.0).
-// x86: MAXPS/MAXPD return their SECOND operand when either is NaN and when both are zeros, so
-// max(0, x) is exactly that expression in one instruction (compare + blend is two; at 4 Ki floats in L1
-// the two-op version ran at 61% of copy bandwidth). Elsewhere (NEON's FMAX propagates NaN but orders
-// -0 < +0) the compare and select.
-template <class Arch>
-struct relu_op {
-  template <class V>
-  V operator()(V x) const {
-    if constexpr (x86_minmax<Arch>)
-      return xsimd::max(V(0), x);
-    else
-      return xsimd::select(x < V(0), V(0), x);
-  }
-  template <class T>
-  T scalar(T x) const {
-    return x < T(0) ? T(0) : x;
-  }
-};
-
-// clip(x) = x < lo ? lo : (x > hi ? hi : x); NaN fails both compares and is kept, as numpy.clip.
-// Also the clip inside the cross-entropies (categorical_cross_entropy.hpp). On x86 min(hi, max(lo, x)): MAXPS/MINPS return
-// the second operand when one is NaN or both are equal, which is this expression exactly (same bits,
-// signed zeros included), in 2 operations instead of 2 compares and 2 blends.
-template <class Arch, class V>
-inline V clip_keep_nan(V x, V lo, V hi) {
-  if constexpr (x86_minmax<Arch>)
-    return xsimd::min(hi, xsimd::max(lo, x));
-  else
-    return xsimd::select(x < lo, lo, xsimd::select(x > hi, hi, x));
-}
-
-template <class Arch, class T>
-struct clip_op {
-  T lo, hi;
-  template <class V>
-  V operator()(V x) const {
-    return clip_keep_nan<Arch>(x, V(lo), V(hi));
-  }
-  T scalar(T x) const { return x < lo ? lo : (x > hi ? hi : x); }
-};
 
 // Non-temporal (streaming) stores, x86 only: the line goes to memory without first being read into the
 // cache (a normal store's read-for-ownership), so a map whose working set exceeds the last-level cache
@@ -197,16 +156,6 @@ void map_rows(const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t ro
   detail::parallel_rows<Arch>(rows, (80 * cols + 1800) * (sizeof(T) / 4), 1, [&](std::size_t r0, std::size_t r1) {
     for (std::size_t r = r0; r < r1; ++r) map_span<Arch>(x + r * ldx, y + r * ldy, cols, op);
   });
-}
-
-template <class Arch, class T>
-void relu(const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t rows, std::size_t cols) {
-  map_rows<Arch>(x, ldx, y, ldy, rows, cols, relu_op<Arch>{});
-}
-
-template <class Arch, class T>
-void clip(const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t rows, std::size_t cols, T lo, T hi) {
-  map_rows<Arch>(x, ldx, y, ldy, rows, cols, clip_op<Arch, T>{lo, hi});
 }
 
 }  // namespace nnsimd::kernels

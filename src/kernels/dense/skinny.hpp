@@ -10,7 +10,7 @@
 
 #include "kernels/arch/arch.hpp"
 #include "kernels/dense/common.hpp"
-#include "kernels/elementwise.hpp"
+#include "kernels/relu.hpp"
 #include "kernels/parallel.hpp"
 
 namespace nnsimd::kernels {

@@ -10,7 +10,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "kernels/dense/common.hpp"
-#include "kernels/elementwise.hpp"
+#include "kernels/relu.hpp"
 
 namespace nnsimd::kernels {
 namespace dense_detail {
