@@ -293,7 +293,7 @@ void run_case(benchmark::State& st, kernel k, shape s, const impl& im, bool chec
   st.counters["bytes"] = C(pr.bytes(), C::kIsIterationInvariantRate);
   st.counters["elements"] = C(pr.elements(), C::kIsIterationInvariantRate);
   st.counters["ws_bytes"] = C(pr.ws_bytes());
-  std::string label = info_of<T>(k).roof;
+  std::string label = pr.roof;
   // An N-thread row says how many threads its calls used: 1 when the call is below the parallel threshold
   // (the same code as the one-thread row; their ratio is then the run's noise).
   if (!im.peer && im.threads > 1) label += " threads=" + std::to_string(detail::threads_used);
@@ -342,8 +342,7 @@ int omp_thread_id() {
 // choose their direction to avoid it too, src/kernels/elementwise.hpp). Each thread takes a contiguous
 // share, as parallel_rows does.
 template <class T>
-void register_mem_ceilings(kernel k, const shape& s, const std::string& case_name, int threads) {
-  const op_info info = info_of<T>(k);
+void register_mem_ceilings(kernel k, const op_info& info, const shape& s, const std::string& case_name, int threads) {
   const char* mix = info.mem_mix;
   const limit_fns* best = best_limits();
   if (!mix || !best) return;
@@ -424,7 +423,7 @@ void register_kernels(const std::vector<impl>& impls) {
       const std::string dims = spec::dims_of(s);
       const double flops = spec::is_dense_shape(s) ? 2.0 * s.rows * s.a * s.b : 0.0;
       if (ceilings)
-        register_mem_ceilings<T>(k, s, std::string(spec::op_names[ki]) + "/" + dtype_name<T>() + "/" + s.set + ":" + dims,
+        register_mem_ceilings<T>(k, info, s, std::string(spec::op_names[ki]) + "/" + dtype_name<T>() + "/" + s.set + ":" + dims,
                                  max_threads);
       for (const impl& im : impls) {
         if (im.f32_only && sizeof(T) != 4) continue;

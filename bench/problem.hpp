@@ -51,6 +51,7 @@ struct problem {
   spec::args<T> a;  // d's view, taken again after prepare()
   void (*call_fn)(const detail::kernel_table<T>&, const spec::args<T>&) = nullptr;
   void (*prepare_fn)(const detail::kernel_table<T>&, spec::data<T>&) = nullptr;
+  const char* roof = "roof=mem";  // the label the results tools pick the roofline by (spec's roof)
 
   problem(kernel kk, const shape& ss) : k(kk), s(ss) {
     d.rows = s.rows;
@@ -66,6 +67,7 @@ struct problem {
         S::inputs(d, rng);
         call_fn = &S::call;
         prepare_fn = &S::prepare;
+        roof = S::roof;
       }
     });
     a = d.view();

@@ -34,24 +34,6 @@ decltype(auto) with_spec(op o, F&& f) {
   return f.template operator()<sum<T>>();  // not reached: every op has a case
 }
 
-// Runs op o's specification on d through table t: prepare (pack a layer), clear the outputs, call, then
-// check every output (or a sample) against the oracle within the bounds of budget b. visit(element)
-// returns false to stop; returns false if it stopped.
-template <class T, class V>
-bool run_and_check(op o, const detail::kernel_table<T>& t, data<T>& d, const budget& b, const sample& s, V&& visit) {
-  return with_spec<T>(o, [&]<class S>() {
-    if constexpr (callable<S>) {
-      S::prepare(t, d);
-      d.clear_outputs();
-      const args<T> a = d.view();
-      S::call(t, a);
-      return S::check(a, b, s, visit);
-    } else {
-      return true;
-    }
-  });
-}
-
 // Op o's standard set (its spec's shapes and seeded inputs with the adversarial values) through table t,
 // every output visited against the oracle within budget b: visit(shape, args, element) returns false to
 // stop. What `nnsimd accuracy` measures and the tests' StandardSet_<op> assert.

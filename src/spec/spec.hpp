@@ -27,8 +27,6 @@ namespace nnsimd::spec {
 
 using wide = long double;  // the oracle's type: x87 extended on x86-64, IEEE quad on AArch64
 
-inline const char* name_of(op o) { return op_names[static_cast<int>(o)]; }
-
 // The arguments of one call, as kernels.def passes them: row-major matrices with row strides (in
 // elements); rows are the batch. Dense: x is rows x n_in, w n_in x cols, y rows x cols (cols = n_out).
 template <class T>
