@@ -682,6 +682,10 @@ void add_context() {
   benchmark::AddCustomContext("nnsimd_cxx_flags", NNSIMD_BENCH_CXX_FLAGS);
   benchmark::AddCustomContext("nnsimd_build_type", NNSIMD_BENCH_BUILD_TYPE);
   benchmark::AddCustomContext("nnsimd_git_commit", NNSIMD_BENCH_GIT_COMMIT);
+#ifdef NNSIMD_BENCH_PLANT  // the test-only planted regression is compiled in (src/isa/plant.hpp)
+  const char* plant = std::getenv("NNSIMD_PLANT");
+  benchmark::AddCustomContext("nnsimd_plant", std::string("compiled in; NNSIMD_PLANT=") + (plant ? plant : "(unset)"));
+#endif
   benchmark::AddCustomContext("nnsimd_isa_cap", cap ? std::string(to_string(*cap)) : std::string("none"));
   benchmark::AddCustomContext("nnsimd_active_isa", std::string(to_string(active_isa())));
   benchmark::AddCustomContext("nnsimd_threads", std::to_string(m.cores));
