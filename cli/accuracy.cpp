@@ -129,6 +129,86 @@ std::string fmt(long double v, const char* f = "%.3Lg") {
   return b;
 }
 
+// ---- the baseline --------------------------------------------------------------------------------
+
+// An error grew when it exceeds the baseline's by more than one part in a million (and any amount when
+// the baseline's is 0). Compared at the precision the report holds: each figure is written as a double
+// (nlohmann::json prints the shortest decimal that reads back as the same double), so the measurement is
+// rounded to double first; an identical rerun then compares equal. The relative slack absorbs the one
+// difference outputs identical per ISA still allow between machines: the oracle's long-double exp and log
+// come from glibc's x87 code (f2xm1, fyl2x), whose last bits are the CPU vendor's microcode, and move a
+// mean ULP figure in its 7th digit or later; a kernel change that matters moves it far more.
+bool grown(double now, double before) {
+  if (std::isnan(now) || std::isnan(before)) return false;
+  if (std::isinf(before)) return false;
+  if (std::isinf(now)) return true;
+  return now > before + 1e-6 * std::fabs(before);
+}
+
+struct baseline {
+  struct row {
+    double max_ulp, mean_ulp;
+  };
+  std::map<std::string, row> rows;            // "kernel/dtype/isa" -> its figures
+  std::map<std::string, std::string> source;  // isa -> the report its rows come from
+};
+
+// The rows of one report, by "kernel/dtype/isa"; names of earlier versions read as today's.
+std::map<std::string, baseline::row> read_report(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw error("cannot read baseline " + file.string());
+  std::map<std::string, baseline::row> rows;
+  try {
+    const auto j = nlohmann::json::parse(in);
+    for (const auto& r : j.at("results"))
+      rows[current_name(r.at("kernel").get<std::string>()) + "/" + r.at("dtype").get<std::string>() + "/" +
+           r.at("isa").get<std::string>()] = {as_written(from_json(r.at("max_ulp"))), as_written(from_json(r.at("mean_ulp")))};
+  } catch (const std::exception& e) {
+    throw error("baseline " + file.string() + " is not an accuracy report: " + e.what());
+  }
+  return rows;
+}
+
+// --baseline FILE: that report. --baseline DIR (results/): the committed reports <DIR>/<machine>/accuracy.json;
+// for each runnable ISA, this machine's own report when it has rows of that ISA, else the first other
+// machine's (by id) that has: the kernels' outputs are the same on every machine of an ISA (`nnsimd
+// digest`), so another machine's figures are this one's. An ISA no report covers gets no rows, and
+// --fail-on-growth then fails on every one of its kernels: a new ISA or machine is not skipped silently.
+baseline baseline_of(const std::string& path, const std::vector<std::string>& isas, const std::string& machine) {
+  namespace fs = std::filesystem;
+  baseline b;
+  if (!fs::is_directory(path)) {
+    b.rows = read_report(path);
+    for (const auto& i : isas) b.source[i] = path;
+    return b;
+  }
+  std::vector<fs::path> reports;
+  if (fs::exists(fs::path(path) / machine / "accuracy.json")) reports.push_back(fs::path(path) / machine / "accuracy.json");
+  std::vector<fs::path> others;
+  for (const auto& d : fs::directory_iterator(path))
+    if (d.is_directory() && d.path().filename() != machine && fs::exists(d.path() / "accuracy.json"))
+      others.push_back(d.path() / "accuracy.json");
+  std::sort(others.begin(), others.end());
+  reports.insert(reports.end(), others.begin(), others.end());
+  if (reports.empty()) throw error("no accuracy report (<machine>/accuracy.json) in " + path);
+  for (const auto& file : reports) {
+    const auto rows = read_report(file);
+    for (const auto& i : isas) {
+      if (b.source.count(i)) continue;
+      bool any = false;
+      for (const auto& [key, r] : rows)
+        if (key.size() > i.size() && key.compare(key.size() - i.size() - 1, std::string::npos, "/" + i) == 0) {
+          b.rows[key] = r;
+          any = true;
+        }
+      if (any) b.source[i] = file.string();
+    }
+  }
+  for (const auto& i : isas)
+    if (!b.source.count(i)) b.source[i] = "none: no committed report has " + i + " rows";
+  return b;
+}
+
 struct accuracy_options {
   std::string out, baseline;
   bool fail_on_growth = false;
@@ -160,41 +240,41 @@ int accuracy_cmd(const accuracy_options& o) {
       }
   }
 
-  // Baseline: flag every (kernel, dtype, isa) whose max ULP error grew. The comparison is made at the
-  // precision the report holds: max_ulp is written as a double (nlohmann::json prints the shortest
-  // decimal that reads back as the same double), so the long-double measurement is rounded to double
-  // before comparing. Comparing the long double itself flagged an identical rerun as grown whenever the
-  // rounding to double went down (half the rows).
-  std::map<std::string, double> base;
+  // Baseline: flag every (kernel, dtype, isa) whose max or mean ULP error grew (see baseline_of).
+  baseline base;
   if (!o.baseline.empty()) {
-    std::ifstream in(o.baseline);
-    if (!in) {
-      std::fprintf(stderr, "nnsimd accuracy: cannot read baseline %s\n", o.baseline.c_str());
-      return kExitBadInput;
-    }
+    std::vector<std::string> isas;
+    for (isa i : runnable_isas()) isas.emplace_back(to_string(i));
     try {
-      const auto j = nlohmann::json::parse(in);
-      for (const auto& r : j.at("results"))
-        base[current_name(r.at("kernel").get<std::string>()) + "/" + r.at("dtype").get<std::string>() + "/" + r.at("isa").get<std::string>()] =
-            as_written(from_json(r.at("max_ulp")));
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "nnsimd accuracy: baseline %s is not an accuracy report: %s\n", o.baseline.c_str(), e.what());
+      base = baseline_of(o.baseline, isas, describe_machine().id);
+    } catch (const error& e) {
+      std::fprintf(stderr, "nnsimd accuracy: %s\n", e.what());
       return kExitBadInput;
     }
+    for (const auto& [i, file] : base.source) std::printf("baseline for %s: %s\n", i.c_str(), file.c_str());
   }
 
   std::printf("%-19s %-5s %-7s %8s %10s %10s %10s %9s  %s\n", "kernel", "dtype", "isa", "outputs", "max ulp", "mean ulp",
               "max rel", "bound use", "status");
   nlohmann::json results = nlohmann::json::array();
-  int failed = 0, grew = 0, unchecked = 0;
+  int failed = 0, grew = 0, unchecked = 0, missing = 0;
   for (const auto& s : all) {
     const std::string key = s.kernel + "/" + s.dtype + "/" + s.target;
     std::string status = !s.checked ? "unchecked (no bound in its spec)" : (s.failed ? "FAIL" : "ok");
     bool g = false;
-    if (const auto it = base.find(key); it != base.end() && as_written(s.max_ulp) > it->second) {
-      g = true;
-      ++grew;
-      status += ", GREW from " + fmt(it->second, "%.6Lg") + " ulp";
+    if (const auto it = base.rows.find(key); it != base.rows.end()) {
+      if (grown(as_written(s.max_ulp), it->second.max_ulp)) {
+        g = true;
+        status += ", max ulp GREW from " + fmt(it->second.max_ulp, "%.6Lg");
+      }
+      if (grown(s.mean_ulp(), it->second.mean_ulp)) {
+        g = true;
+        status += ", mean ulp GREW from " + fmt(it->second.mean_ulp, "%.9Lg");
+      }
+      grew += g;
+    } else if (!o.baseline.empty()) {
+      ++missing;
+      status += ", NO BASELINE";
     }
     failed += s.failed;
     unchecked += !s.checked;
@@ -237,11 +317,15 @@ int accuracy_cmd(const accuracy_options& o) {
     }
   }
   std::printf("\n%zu rows: %d over their bound, %d without a documented bound%s; report: %s\n", all.size(), failed,
-              unchecked, o.baseline.empty() ? "" : (", " + std::to_string(grew) + " grew against the baseline").c_str(),
+              unchecked,
+              o.baseline.empty() ? ""
+                                 : (", " + std::to_string(grew) + " grew against the baseline, " + std::to_string(missing) +
+                                    " without a baseline")
+                                       .c_str(),
               out.c_str());
   if (o.scale != 1) std::printf("(bounds scaled by --tolerance-scale %g)\n", o.scale);
   if (failed) return kExitFailed;
-  if (grew && o.fail_on_growth) return kExitFailed;
+  if ((grew || missing) && o.fail_on_growth) return kExitFailed;
   return kExitOk;
 }
 
@@ -250,8 +334,11 @@ int accuracy_cmd(const accuracy_options& o) {
 void add_accuracy(CLI::App& app, int& status) {
   auto [cmd, o] = subcommand<accuracy_options>(app, "accuracy", "Max/mean ULP and relative error of every kernel x dtype x ISA vs a long-double oracle");
   cmd->add_option("--out", o->out, "JSON report (default: results/<machine-id>/accuracy.json)");
-  cmd->add_option("--baseline", o->baseline, "An earlier report: flag every kernel whose max ULP error grew");
-  cmd->add_flag("--fail-on-growth", o->fail_on_growth, "Exit 1 when an error grew against --baseline");
+  cmd->add_option("--baseline", o->baseline,
+                  "An earlier report, or a results/ folder (per ISA: this machine's report, else another machine's): flag "
+                  "every kernel whose max or mean ULP error grew");
+  cmd->add_flag("--fail-on-growth", o->fail_on_growth,
+                "Exit 1 when an error grew against --baseline, or a kernel has no baseline row");
   cmd->add_option("--threads", o->threads, "OpenMP threads")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--kernel", o->only, "Only these kernels (repeatable)");
   // For the tests: scales every documented bound (0 makes any inexact kernel fail, proving the exit path).

@@ -3,7 +3,7 @@
 # fresh, minimal Debian 12 root, as a non-root user with passwordless sudo, as a user on a new machine
 # would: what catches a package that a fresh machine lacks (CI's own machine has everything installed).
 #
-#   tools/fresh_root.sh [--dir DIR] [--commit REV] [--keep] [--base-tarball FILE]
+#   tools/fresh_root.sh [--dir DIR] [--commit REV] [--keep] [--base-tarball FILE] [--then CMD ...]
 #   tools/fresh_root.sh --print-commands     the README's two commands, one a line; nothing else is done
 #
 #   --dir DIR             where to work (default build/fresh-root, git-ignored): DIR/root is the Debian
@@ -13,6 +13,8 @@
 #                         of the work tree: uncommitted changes are not tested.
 #   --keep                keep DIR/root after a successful run (after a failure it is always kept, for
 #                         inspection, until the next run deletes it).
+#   --then CMD            one more command, run like the two after them in the same root (repeatable; CI's
+#                         accuracy gate uses the release build the README's commands made there).
 #   --base-tarball FILE   a time saver for runs by hand (CI does not use it): untar FILE instead of running
 #                         debootstrap; if FILE is missing, debootstrap and save the root to FILE right
 #                         after debootstrap, before anything is mounted, configured or installed, so it
@@ -38,11 +40,12 @@ commit=HEAD
 keep=false
 tarball=""
 print_only=false
+then=()
 user=nnsimd
 mirror=http://deb.debian.org/debian
 apt_cache=/var/cache/apt/archives
 
-usage() { sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "fresh_root: $*" >&2; exit 1; }
 say() { echo "fresh_root: $*"; }
 
@@ -53,6 +56,7 @@ while (($#)); do
     --keep) keep=true ;;
     --base-tarball) tarball=${2:?--base-tarball needs a file}; shift ;;
     --print-commands) print_only=true ;;
+    --then) then+=("${2:?--then needs a command}"); shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "fresh_root: unknown option '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -76,6 +80,7 @@ if $print_only; then
   printf '%s\n' "${commands[@]}"
   exit 0
 fi
+commands+=("${then[@]}")
 
 ((EUID == 0)) || die "needs root (debootstrap, chroot, mount); CI runs as root"
 for tool in debootstrap chroot unshare mount umount; do
@@ -88,6 +93,7 @@ if [[ ${NNSIMD_FRESH_ROOT_NS:-} != "$$" ]]; then
   again=(--dir "$dir" --commit "$sha")
   ! $keep || again+=(--keep)
   [[ -z $tarball ]] || again+=(--base-tarball "$tarball")
+  for cmd in "${then[@]}"; do again+=(--then "$cmd"); done
   exec unshare --mount --propagation private /bin/bash "$root/tools/fresh_root.sh" "${again[@]}"
 fi
 

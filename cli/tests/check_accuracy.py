@@ -1,7 +1,9 @@
 """ctest: `nnsimd accuracy` exit codes and report. 0 and a JSON report with every kernel x dtype x
 runnable ISA, every one checked against a documented bound; 1 when a bound is exceeded (--tolerance-scale
-0 makes every inexact kernel exceed its bound); --baseline flags growth (exit 1 only with
---fail-on-growth), never on a rerun against its own report; 2 for an unreadable baseline.
+0 makes every inexact kernel exceed its bound); --baseline flags growth of the max or mean ULP
+error (exit 1 only with --fail-on-growth), never on a rerun against its own report; --baseline DIR picks
+per ISA this machine's report, else another machine's, and fails on an ISA no report covers; 2 for an
+unreadable baseline or a folder without reports.
 Usage: check_accuracy.py NNSIMD_BINARY WORKDIR."""
 import json
 import os
@@ -65,6 +67,51 @@ expect("the same build against its own report does not grow", p.returncode == 0 
 expect("... and its rerun reports the same maxima",
        [(r["max_ulp"], r["max_rel"]) for r in json.load(open(os.path.join(work, "cmp.json")))["results"]]
        == [(r["max_ulp"], r["max_rel"]) for r in data["results"]])
+
+# A mean ULP that grew (the max unchanged) is growth too: a kernel that got worse on many outputs.
+meanbase = dict(data)
+victim = next(r for r in data["results"] if r["kernel"] == "softmax" and r["mean_ulp"] > 0)
+meanbase["results"] = [dict(r, mean_ulp=r["mean_ulp"] * 0.99) if r is victim else r for r in data["results"]]
+json.dump(meanbase, open(basefile, "w"))
+p = run("--out", os.path.join(work, "cmp.json"), "--baseline", basefile, "--fail-on-growth")
+expect("a grown mean ULP fails and is named", p.returncode == 1 and "mean ulp GREW" in p.stdout, p)
+
+# --baseline DIR: per ISA, this machine's report, else another machine's; an ISA without one fails.
+machine = data["machine"]["id"]
+results = os.path.join(work, "results")
+
+
+def results_dir(reports):
+    import shutil
+    shutil.rmtree(results, ignore_errors=True)
+    os.makedirs(results)
+    for mid, rep in reports.items():
+        os.makedirs(os.path.join(results, mid))
+        json.dump(rep, open(os.path.join(results, mid, "accuracy.json"), "w"))
+
+
+grown = dict(data, results=[dict(r, max_ulp=0.0) if r["kernel"] == "dense_forward" else r for r in data["results"]])
+results_dir({machine: data, "zz-another-machine": grown})
+p = run("--out", os.path.join(work, "cmp.json"), "--baseline", results, "--fail-on-growth")
+expect("a results folder: this machine's own report is the baseline",
+       p.returncode == 0 and f"{machine}/accuracy.json" in p.stdout and "0 without a baseline" in p.stdout, p)
+results_dir({"aa-another-machine": data})
+p = run("--out", os.path.join(work, "cmp.json"), "--baseline", results, "--fail-on-growth")
+expect("no report of this machine: another machine's, for the same ISAs",
+       p.returncode == 0 and "aa-another-machine/accuracy.json" in p.stdout, p)
+results_dir({"aa-another-machine": grown})
+p = run("--out", os.path.join(work, "cmp.json"), "--baseline", results, "--fail-on-growth")
+expect("... and growth against it fails", p.returncode == 1 and "max ulp GREW" in p.stdout, p)
+widest = isas[-1]
+partial = dict(data, results=[r for r in data["results"] if r["isa"] != widest])
+results_dir({machine: partial})
+p = run("--out", os.path.join(work, "cmp.json"), "--baseline", results, "--fail-on-growth")
+expect(f"an ISA no committed report covers ({widest}) fails, not skipped",
+       p.returncode == 1 and f"baseline for {widest}: none" in p.stdout and "NO BASELINE" in p.stdout, p)
+results_dir({})
+p = run("--out", os.path.join(work, "cmp.json"), "--baseline", results, "--fail-on-growth")
+expect("a results folder without any report exits 2", p.returncode == 2 and "no accuracy report" in p.stderr, p)
+
 open(os.path.join(work, "junk.json"), "w").write("{not json")
 p = run("--out", os.path.join(work, "cmp.json"), "--baseline", os.path.join(work, "junk.json"))
 expect("an unreadable baseline exits 2", p.returncode == 2, p)
