@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "npy.hpp"
 
 namespace nnsimd::cli {
 
@@ -157,16 +158,47 @@ struct fnv {
     const auto* b = static_cast<const unsigned char*>(p);
     for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 0x100000001b3ull;
   }
-  template <class V, class A>
-  void all(const std::vector<V, A>& v) { bytes(v.data(), v.size() * sizeof(V)); }
-  template <class V>
-  void one(V x) { bytes(&x, sizeof x); }
 };
+
+// What a function's cases output, in order: each chunk (a matrix with its padding, a vector, a scalar)
+// goes into the function's hash and into its case's, and is kept as an array when --dump or --against
+// needs the values. The function's hash is over the same bytes in the same order as before cases were
+// recorded, so it did not change when they were added.
+struct recorder {
+  struct one_case {
+    std::string label;
+    fnv hash;
+    std::vector<npy::array> chunks;
+  };
+  fnv total;
+  std::vector<one_case> cases;
+  bool keep = false;
+
+  void begin_case(std::string label) { cases.push_back({std::move(label), {}, {}}); }
+  template <class V>
+  void record(const V* p, std::vector<std::size_t> shape) {
+    std::size_t n = 1;
+    for (std::size_t d : shape) n *= d;
+    total.bytes(p, n * sizeof(V));
+    cases.back().hash.bytes(p, n * sizeof(V));
+    if (keep) cases.back().chunks.push_back(npy::make<V>(std::move(shape), p));
+  }
+  template <class V, class A>
+  void all(const std::vector<V, A>& v) { record(v.data(), {v.size()}); }
+  template <class V>
+  void one(V x) { record(&x, {1}); }
+  template <class T>
+  void matrix(const mat<T>& m) { record(m.v.data(), {m.rows, m.ld}); }
+};
+
+std::string dims(std::size_t rows, std::size_t cols, std::size_t pad) {
+  return std::to_string(rows) + "x" + std::to_string(cols) + (pad ? " (row stride +" + std::to_string(pad) + ")" : "");
+}
 
 // ---- the functions, each over its cases ---------------------------------------------------------
 
 template <class T>
-using digest_fn = void (*)(fnv&);
+using digest_fn = void (*)(recorder&);
 
 struct dense_case {
   std::size_t rows, n_in, n_out, pad;
@@ -177,9 +209,10 @@ constexpr dense_case dense_cases[] = {{300, 2, 3, 0},   {300, 3, 3, 0},    {1, 5
                                       {257, 128, 10, 0}, {70, 300, 90, 5}, {160, 300, 200, 0}, {9, 600, 1030, 1}};
 
 template <class T, bool Relu, bool Packed>
-void dense_digest(fnv& h) {
+void dense_digest(recorder& h) {
   rng g{0xde05e};
   for (const dense_case& c : dense_cases) {
+    h.begin_case(dims(c.rows, c.n_in, c.pad) + " -> " + std::to_string(c.n_out));
     const mat<T> x = uniform<T>(g, c.rows, c.n_in, -1, 2, c.pad);
     const mat<T> w = uniform<T>(g, c.n_in, c.n_out, -1, 2, c.pad);
     avec<T> b(c.n_out);
@@ -191,7 +224,7 @@ void dense_digest(fnv& h) {
     } else {
       Relu ? dense_relu<T>(x.cview(), w.cview(), b, y.view()) : dense_forward<T>(x.cview(), w.cview(), b, y.view());
     }
-    h.all(y.v);
+    h.matrix(y);
   }
 }
 
@@ -199,24 +232,26 @@ void dense_digest(fnv& h) {
 constexpr std::size_t row_widths[] = {1, 3, 7, 10, 17, 33, 128, 1000, 1031};
 
 template <class T, int Kind>  // 0 relu, 1 clip at the book's bounds, 2 clip at other bounds
-void elementwise_digest(fnv& h) {
+void elementwise_digest(recorder& h) {
   rng g{0xe1e + Kind};
   for (std::size_t cols : {std::size_t{45}, std::size_t{1000}, std::size_t{4099}}) {
+    h.begin_case(dims(37, cols, cols % 7));
     mat<T> x = uniform<T>(g, 37, cols, -1, 3, cols % 7);
     plant_specials(x);
     mat<T> y(x.rows, x.cols, x.ld - x.cols);
     if constexpr (Kind == 0) relu<T>(x.cview(), y.view());
     if constexpr (Kind == 1) clip<T>(x.cview(), y.view());
     if constexpr (Kind == 2) clip<T>(x.cview(), y.view(), T(-0.5), T(0.25));
-    h.all(y.v);
+    h.matrix(y);
   }
 }
 
 // softmax, and the fused loss on the same kind of rows.
 template <class T, bool Fused>
-void logit_digest(fnv& h) {
+void logit_digest(recorder& h) {
   rng g{Fused ? 0x5ceu : 0x50f7u};
   for (std::size_t cols : row_widths) {
+    h.begin_case(dims(11, cols, cols % 3));
     const mat<T> x = logits<T>(g, cols, cols % 3);
     if constexpr (Fused) {
       const auto l = labels(g, x.rows, cols);
@@ -226,15 +261,16 @@ void logit_digest(fnv& h) {
     } else {
       mat<T> y(x.rows, x.cols, x.ld - x.cols);
       softmax<T>(x.cview(), y.view());
-      h.all(y.v);
+      h.matrix(y);
     }
   }
 }
 
 template <class T, bool Onehot>
-void cross_entropy_digest(fnv& h) {
+void cross_entropy_digest(recorder& h) {
   rng g{0xcce + Onehot};
   for (std::size_t cols : row_widths) {
+    h.begin_case(dims(9, cols, cols % 2));
     const mat<T> p = probabilities<T>(g, 9, cols, cols % 2);
     const auto l = labels(g, p.rows, cols);
     avec<T> losses(p.rows);
@@ -252,9 +288,10 @@ void cross_entropy_digest(fnv& h) {
 }
 
 template <class T, int Kind>  // 0 argmax, 1 accuracy on sparse labels, 2 accuracy on one-hot labels
-void argmax_digest(fnv& h) {
+void argmax_digest(recorder& h) {
   rng g{0xa6 + Kind};
   for (std::size_t cols : row_widths) {
+    h.begin_case(dims(11, cols, cols % 4));
     mat<T> x = logits<T>(g, cols, cols % 4);
     // Coarse values: ties at the maximum in many rows.
     for (std::size_t i = 0; i < 4; ++i)
@@ -312,7 +349,16 @@ const std::vector<entry<T>>& entries() {
 
 // ---- the command --------------------------------------------------------------------------------
 
-using digest_map = std::map<std::string, std::uint64_t>;  // "<isa> <dtype> <function>" -> hash
+// "<isa> <dtype> <function>" -> the function's hash, and "<isa> <dtype> <function>#<k>" -> its case k's.
+using digest_map = std::map<std::string, std::uint64_t>;
+
+struct digests {
+  digest_map hash;
+  std::map<std::string, std::string> label;                 // case key -> its shape
+  std::map<std::string, std::vector<npy::array>> outputs;   // case key -> its chunks (--dump, --against)
+};
+
+bool is_case(const std::string& key) { return key.find('#') != std::string::npos; }
 
 std::string hex(std::uint64_t h) {
   char b[24];
@@ -321,24 +367,33 @@ std::string hex(std::uint64_t h) {
 }
 
 template <class T>
-void compute(isa i, const char* dtype, digest_map& out, std::vector<std::string>& thread_dependent, bool one_thread) {
+void compute(isa i, const char* dtype, digests& out, std::vector<std::string>& thread_dependent, bool one_thread,
+             bool keep) {
   for (const entry<T>& e : entries<T>()) {
     const std::size_t saved = parallel_threshold();
     set_num_threads(1);
-    fnv one;
+    recorder one;
+    one.keep = keep;
     e.fn(one);
-    fnv two = one;
+    std::uint64_t two = one.total.h;
     if (!one_thread) {
       set_num_threads(2);
       set_parallel_threshold(0);
-      two = fnv{};
-      e.fn(two);
+      recorder again;
+      e.fn(again);
+      two = again.total.h;
     }
     set_parallel_threshold(saved);
     set_num_threads(0);
     const std::string key = std::string(to_string(i)) + " " + dtype + " " + e.name;
-    if (one.h != two.h) thread_dependent.push_back(key);
-    out[key] = one.h;
+    if (one.total.h != two) thread_dependent.push_back(key);
+    out.hash[key] = one.total.h;
+    for (std::size_t k = 0; k < one.cases.size(); ++k) {
+      const std::string ck = key + "#" + std::to_string(k);
+      out.hash[ck] = one.cases[k].hash.h;
+      out.label[ck] = one.cases[k].label;
+      if (keep) out.outputs[ck] = std::move(one.cases[k].chunks);
+    }
   }
 }
 
@@ -354,7 +409,7 @@ digest_map read_digests(const std::string& path) {
     std::istringstream s(line);
     std::string i, d, fn, h;
     if (!(s >> i >> d >> fn >> h) || h.size() != 16 || h.find_first_not_of("0123456789abcdef") != std::string::npos)
-      throw error(path + ":" + std::to_string(n) + ": expected '<isa> <dtype> <function> <16 hex digits>', got '" +
+      throw error(path + ":" + std::to_string(n) + ": expected '<isa> <dtype> <function>[#<case>] <16 hex digits>', got '" +
                   line + "'");
     m[i + " " + d + " " + fn] = std::stoull(h, nullptr, 16);
   }
@@ -362,18 +417,121 @@ digest_map read_digests(const std::string& path) {
 }
 
 // Writes through a temporary file renamed over the target: an error leaves the old file whole.
-void write_digests(const std::string& path, const digest_map& m) {
+void write_file(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
   {
-    std::ofstream f(tmp);
+    std::ofstream f(tmp, std::ios::binary);
     if (!f) throw error("cannot write " + tmp);
-    f << "# nnsimd digest: FNV-1a 64 of the output bits of each public function on the fixed inputs of\n"
-         "# cli/digest.cpp, per ISA and dtype. Regenerate with `nnsimd digest --write <this file>` on a\n"
-         "# machine that runs the ISA (it replaces that machine's lines and keeps the others).\n";
-    for (const auto& [k, h] : m) f << k << " " << hex(h) << "\n";
+    f << text;
     if (!f.flush()) throw error("cannot write " + tmp);
   }
   std::filesystem::rename(tmp, path);
+}
+
+void write_digests(const std::string& path, const digest_map& m) {
+  std::ostringstream f;
+  f << "# nnsimd digest: FNV-1a 64 of the output bits of each public function on the fixed inputs of\n"
+       "# cli/digest.cpp, per ISA and dtype, and of each of its cases (<function>#<k>: which input shape\n"
+       "# changed). Regenerate with `nnsimd digest --write <this file>` on a machine that runs the ISA (it\n"
+       "# replaces that machine's lines and keeps the others).\n";
+  for (const auto& [k, h] : m) f << k << " " << hex(h) << "\n";
+  write_file(path, f.str());
+}
+
+// The file of one output chunk in a --dump folder.
+std::string chunk_file(const std::string& dir, const std::string& case_key, std::size_t j) {
+  std::string name = case_key;
+  for (char& c : name)
+    if (c == ' ' || c == '#') c = '.';
+  return (std::filesystem::path(dir) / (name + "." + std::to_string(j) + ".npy")).string();
+}
+
+std::string element_text(const npy::array& a, std::size_t i) {
+  char b[96];
+  const unsigned char* p = a.bytes.data() + i * npy::item_size(a.type);
+  if (a.type == npy::dtype::f32) {
+    float v;
+    std::uint32_t bits;
+    std::memcpy(&v, p, 4);
+    std::memcpy(&bits, p, 4);
+    std::snprintf(b, sizeof b, "%.9g (0x%08" PRIx32 ")", static_cast<double>(v), bits);
+  } else if (a.type == npy::dtype::f64) {
+    double v;
+    std::uint64_t bits;
+    std::memcpy(&v, p, 8);
+    std::memcpy(&bits, p, 8);
+    std::snprintf(b, sizeof b, "%.17g (0x%016" PRIx64 ")", v, bits);
+  } else {
+    std::int32_t v;
+    std::memcpy(&v, p, 4);
+    std::snprintf(b, sizeof b, "%" PRId32, v);
+  }
+  return b;
+}
+
+std::string index_text(const std::vector<std::size_t>& shape, std::size_t flat) {
+  std::vector<std::size_t> idx(shape.size());
+  for (std::size_t d = shape.size(); d-- > 0;) {
+    idx[d] = flat % shape[d];
+    flat /= shape[d];
+  }
+  std::string s = "[";
+  for (std::size_t d = 0; d < idx.size(); ++d) s += (d ? ", " : "") + std::to_string(idx[d]);
+  return s + "]";
+}
+
+// Compares this build's outputs with a --dump folder (of another build): the first differing element of
+// every function whose outputs differ. Returns how many functions differ.
+std::size_t compare_outputs(const digests& got, const std::string& dir) {
+  std::size_t differ = 0, missing = 0;
+  std::string done_fn;  // one report per function: its first differing element
+  for (const auto& [ck, chunks] : got.outputs) {
+    const std::string fn = ck.substr(0, ck.find('#'));
+    if (fn == done_fn) continue;
+    for (std::size_t j = 0; j < chunks.size(); ++j) {
+      const std::string file = chunk_file(dir, ck, j);
+      if (!std::filesystem::exists(file)) {
+        ++missing;
+        continue;
+      }
+      const npy::array want = npy::load(file);
+      const npy::array& a = chunks[j];
+      std::string what;
+      if (want.type != a.type || want.shape != a.shape) {
+        what = "a " + std::string(npy::name(a.type)) + " " + npy::shape_str(a.shape) + " output here, " +
+               npy::name(want.type) + " " + npy::shape_str(want.shape) + " recorded";
+      } else {
+        const std::size_t size = npy::item_size(a.type);
+        for (std::size_t i = 0; i < a.count(); ++i)
+          if (std::memcmp(a.bytes.data() + i * size, want.bytes.data() + i * size, size) != 0) {
+            what = "element " + index_text(a.shape, i) + " of output " + std::to_string(j) + ": " + element_text(a, i) +
+                   " here, " + element_text(want, i) + " recorded";
+            break;
+          }
+      }
+      if (!what.empty()) {
+        ++differ;
+        done_fn = fn;
+        std::printf("DIFFERS:      %s, case #%s (%s): first at %s\n", fn.c_str(), ck.substr(ck.find('#') + 1).c_str(),
+                    got.label.at(ck).c_str(), what.c_str());
+        break;
+      }
+    }
+  }
+  if (missing) std::printf("digest: %zu outputs have no file in %s (not compared)\n", missing, dir.c_str());
+  return differ;
+}
+
+void dump_outputs(const digests& got, const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  std::size_t n = 0;
+  for (const auto& [ck, chunks] : got.outputs)
+    for (std::size_t j = 0; j < chunks.size(); ++j, ++n) {
+      const std::vector<unsigned char> bytes = npy::serialize(chunks[j]);
+      write_file(chunk_file(dir, ck, j), std::string(bytes.begin(), bytes.end()));
+    }
+  std::printf("digest: %zu outputs written to %s as .npy (<isa>.<dtype>.<function>.<case>.<output>.npy)\n", n,
+              dir.c_str());
 }
 
 }  // namespace
@@ -383,15 +541,22 @@ void add_digest(CLI::App& app, int& status) {
       "digest", "Hash the output bits of every function x dtype x runnable ISA on fixed inputs (proves a change moved no bit)");
   auto check = std::make_shared<std::string>();
   auto write = std::make_shared<std::string>();
-  cmd->add_option("--check", *check, "Compare with a digest file; exit 1 on any difference")->check(CLI::ExistingFile);
+  auto dump = std::make_shared<std::string>();
+  auto against = std::make_shared<std::string>();
+  cmd->add_option("--check", *check, "Compare with a digest file; exit 1 on any difference, naming the function and its first differing case")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--write", *write, "Merge this machine's digests into a file (other ISAs' lines are kept)");
+  cmd->add_option("--dump", *dump, "Write every output as .npy into this folder (for --against from another build)");
+  cmd->add_option("--against", *against,
+                  "Compare the outputs with a --dump folder of another build; exit 1 naming the first differing element")
+      ->check(CLI::ExistingDirectory);
   auto only = std::make_shared<std::vector<std::string>>();
   cmd->add_option("--isa", *only, "Only these runnable ISAs (default: all)");
   auto one_thread = std::make_shared<bool>(false);
   cmd->add_flag("--one-thread", *one_thread,
                 "Skip the 2-thread pass (for instruction counts under callgrind, where spinning threads add noise)");
-  cmd->callback([&status, check, write, only, one_thread] {
-    digest_map got;
+  cmd->callback([&status, check, write, dump, against, only, one_thread] {
+    digests got;
     std::vector<std::string> thread_dependent;
     const std::optional<isa> cap = isa_cap();
     std::vector<isa> isas;
@@ -401,21 +566,24 @@ void add_digest(CLI::App& app, int& status) {
       isas.push_back(i);
     }
     if (isas.empty()) isas = runnable_isas();
+    const bool keep = !dump->empty() || !against->empty();
     for (isa i : isas) {
       set_isa_cap(i);
-      compute<float>(i, "f32", got, thread_dependent, *one_thread);
-      compute<double>(i, "f64", got, thread_dependent, *one_thread);
+      compute<float>(i, "f32", got, thread_dependent, *one_thread, keep);
+      compute<double>(i, "f64", got, thread_dependent, *one_thread, keep);
     }
     cap ? set_isa_cap(*cap) : reset_isa_cap();
-    if (check->empty() && write->empty())
-      for (const auto& [k, h] : got) std::printf("%s %s\n", k.c_str(), hex(h).c_str());
+    if (check->empty() && write->empty() && dump->empty() && against->empty())
+      for (const auto& [k, h] : got.hash)
+        if (!is_case(k)) std::printf("%s %s\n", k.c_str(), hex(h).c_str());
     for (const auto& k : thread_dependent)
       std::fprintf(stderr, "digest: %s differs between 1 and 2 threads\n", k.c_str());
     if (!thread_dependent.empty()) status = kExitFailed;
     if (!check->empty()) {
       const digest_map want = read_digests(*check);
       std::size_t same = 0, differ = 0, unrecorded = 0;
-      for (const auto& [k, h] : got) {
+      for (const auto& [k, h] : got.hash) {
+        if (is_case(k)) continue;
         const auto it = want.find(k);
         if (it == want.end()) {
           ++unrecorded;
@@ -423,23 +591,40 @@ void add_digest(CLI::App& app, int& status) {
         } else if (it->second != h) {
           ++differ;
           std::printf("DIFFERS:      %s %s, recorded %s\n", k.c_str(), hex(h).c_str(), hex(it->second).c_str());
+          // Its first case whose bits changed: which input shape (tools/ab.py digest names the element).
+          for (std::size_t c = 0;; ++c) {
+            const std::string ck = k + "#" + std::to_string(c);
+            const auto g = got.hash.find(ck);
+            if (g == got.hash.end()) break;
+            const auto w = want.find(ck);
+            if (w == want.end()) {
+              std::printf("              (no per-case lines recorded for it: rewrite the file with --write)\n");
+              break;
+            }
+            if (w->second != g->second) {
+              std::printf("              first differing case #%zu: %s\n", c, got.label.at(ck).c_str());
+              break;
+            }
+          }
         } else {
           ++same;
         }
       }
       std::string elsewhere;
       for (const auto& [k, h] : want)
-        if (!got.count(k) && elsewhere.find(k.substr(0, k.find(' '))) == std::string::npos)
+        if (!got.hash.count(k) && elsewhere.find(k.substr(0, k.find(' '))) == std::string::npos)
           elsewhere += " " + k.substr(0, k.find(' '));
       std::printf("digest: %zu identical, %zu differ, %zu not recorded in %s%s%s\n", same, differ, unrecorded,
                   check->c_str(), elsewhere.empty() ? "" : "; recorded but not runnable here:", elsewhere.c_str());
       if (differ) status = kExitFailed;
     }
+    if (!against->empty() && compare_outputs(got, *against)) status = kExitFailed;
+    if (!dump->empty()) dump_outputs(got, *dump);
     if (!write->empty()) {
       digest_map merged = std::filesystem::exists(*write) ? read_digests(*write) : digest_map{};
-      for (const auto& [k, h] : got) merged[k] = h;
+      for (const auto& [k, h] : got.hash) merged[k] = h;
       write_digests(*write, merged);
-      std::printf("digest: %zu lines for %s written to %s\n", got.size(), isa_list(runnable_isas()).c_str(),
+      std::printf("digest: %zu lines for %s written to %s\n", got.hash.size(), isa_list(runnable_isas()).c_str(),
                   write->c_str());
     }
   });

@@ -4,6 +4,7 @@
     tools/ab.py BASE [HEAD] --filter REGEX [--pairs 12] [--min-effect 3] [--alpha 0.05]
                 [--json OUT.json] [--fail-on-regression]
     tools/ab.py --bench-a BIN --bench-b BIN [--env-b KEY=VALUE ...] --filter REGEX ...
+    tools/ab.py --digest BASE [HEAD]      which output bits changed: the first differing element per function
 
 BASE and HEAD are git revisions; HEAD defaults to the working tree (its build/release, rebuilt). A
 revision is checked out into build/ab/<commit>/src (a git worktree) and its nnsimd_bench is built in
@@ -79,21 +80,25 @@ def jobs():
     return str(max(1, os.cpu_count() or 1))
 
 
-def build_worktree():
+BENCH = ("nnsimd_bench", os.path.join("bench", "nnsimd_bench"))
+CLI = ("nnsimd_cli", os.path.join("cli", "nnsimd"))
+
+
+def build_worktree(target=BENCH):
     """The checkout's own working tree: build/release (configured with the release preset if needed)."""
     build = os.path.join(ROOT, "build", "release")
     if not os.path.exists(os.path.join(build, "CMakeCache.txt")):
         run(["cmake", "--preset", "release"], cwd=ROOT)
-    log("ab: building nnsimd_bench of the working tree (build/release)")
-    run(["cmake", "--build", build, "-j", jobs(), "--target", "nnsimd_bench"])
-    return os.path.join(build, "bench", "nnsimd_bench"), git(["rev-parse", "--short=12", "HEAD"]) + "+worktree"
+    log(f"ab: building {target[0]} of the working tree (build/release)")
+    run(["cmake", "--build", build, "-j", jobs(), "--target", target[0]])
+    return os.path.join(build, target[1]), git(["rev-parse", "--short=12", "HEAD"]) + "+worktree"
 
 
 def git(args):
     return run(["git", "-C", ROOT] + args).strip()
 
 
-def build_revision(rev, cmake_args=(), variant=""):
+def build_revision(rev, cmake_args=(), variant="", target=BENCH):
     """nnsimd_bench of a git revision, built once in build/ab/<commit>[-<variant>]/ (a variant of its own
     for extra CMake arguments, or a name: two builds of one commit for a no-change comparison)."""
     try:
@@ -104,19 +109,19 @@ def build_revision(rev, cmake_args=(), variant=""):
         variant = re.sub(r"[^A-Za-z0-9]+", "_", "_".join(cmake_args)).strip("_")[:40]
     top = os.path.join(ROOT, "build", "ab", sha[:12] + ("-" + variant if variant else ""))
     src, build = os.path.join(top, "src"), os.path.join(top, "build")
-    binary = os.path.join(build, "bench", "nnsimd_bench")
+    binary = os.path.join(build, target[1])
     if not os.path.isdir(src):
         os.makedirs(top, exist_ok=True)
         run(["git", "-C", ROOT, "worktree", "add", "--detach", "--force", src, sha])
     if not os.path.exists(os.path.join(build, "CMakeCache.txt")):
         run(["cmake", "-S", src, "-B", build, "-DCMAKE_BUILD_TYPE=Release", "-DNNSIMD_OPENMP=ON",
-             "-DNNSIMD_BUILD_TESTS=OFF", "-DNNSIMD_BUILD_CLI=OFF", *cmake_args])
-    log(f"ab: building nnsimd_bench of {rev} ({sha[:12]}) in {os.path.relpath(top, ROOT)}")
+             "-DNNSIMD_BUILD_TESTS=OFF", *cmake_args])
+    log(f"ab: building {target[0]} of {rev} ({sha[:12]}) in {os.path.relpath(top, ROOT)}")
     t = time.time()
-    run(["cmake", "--build", build, "-j", jobs(), "--target", "nnsimd_bench"])
+    run(["cmake", "--build", build, "-j", jobs(), "--target", target[0]])
     log(f"ab: built in {time.time() - t:.0f} s")
     if not os.path.exists(binary):
-        raise Failure(f"{rev}: no nnsimd_bench after the build (too old a commit?)")
+        raise Failure(f"{rev}: no {target[0]} after the build (too old a commit?)")
     return binary, sha[:12]
 
 
@@ -411,8 +416,25 @@ def env_pairs(items):
     return env
 
 
+def digest_diff(base, head):
+    """Builds BASE's and HEAD's command line, dumps BASE's outputs on `nnsimd digest`'s fixed inputs and
+    compares HEAD's with them: the first differing element of every function that changed a bit."""
+    a, sha = build_revision(base, target=CLI)
+    b, _ = build_revision(head, target=CLI) if head else build_worktree(CLI)
+    dump = os.path.join(ROOT, "build", "ab", sha + "-digest")
+    r = subprocess.run([a, "digest", "--dump", dump], text=True, capture_output=True)
+    if r.returncode != 0:
+        raise Failure(f"{base}: nnsimd digest --dump failed (a commit before digest --dump?):\n{r.stdout}{r.stderr}")
+    r = subprocess.run([b, "digest", "--against", dump], text=True, capture_output=True)
+    print(r.stdout, end="")
+    if r.returncode not in (0, 1):
+        raise Failure(f"nnsimd digest --against exited {r.returncode}:\n{r.stderr}")
+    print("ab: no output bit changed" if r.returncode == 0 else "ab: output bits changed (above)")
+    return r.returncode
+
+
 def add_measure_options(p):
-    p.add_argument("--filter", required=True, help="benchmarks to compare (Google Benchmark regex)")
+    p.add_argument("--filter", help="benchmarks to compare (Google Benchmark regex; required but with --digest)")
     p.add_argument("--pairs", type=int, default=12, help="ABBA pairs of processes (default 12, at least 10)")
     p.add_argument("--min-time", type=float, default=0.05, help="seconds timed per benchmark per process")
     p.add_argument("--warmup", type=float, default=0.02, help="warm-up seconds per benchmark per process")
@@ -437,10 +459,23 @@ def main(argv=None):
     p.add_argument("--env-a", action="append", help="KEY=VALUE for A's processes (repeatable)")
     p.add_argument("--env-b", action="append", help="KEY=VALUE for B's processes (repeatable)")
     p.add_argument("--cmake-b", action="append", default=[], help="extra -D for building HEAD (a commit)")
+    p.add_argument("--digest", action="store_true",
+                   help="compare output bits instead of times: build both command lines and name the first "
+                        "differing element of each function (nnsimd digest --dump / --against)")
     add_measure_options(p)
     p.add_argument("--json", help="write the report here")
     p.add_argument("--fail-on-regression", action="store_true", help="exit 1 when a regression is found")
     args = p.parse_args(argv)
+    if args.digest:
+        if not args.base:
+            p.error("--digest needs BASE")
+        try:
+            return digest_diff(args.base, args.head)
+        except Failure as e:
+            log(f"ab: {e}")
+            return 2
+    if not args.filter:
+        p.error("--filter is required")
     args.min_effect /= 100
     args.max_steal /= 100
     args.max_proxy /= 100
