@@ -208,10 +208,12 @@ inline std::vector<std::size_t> argmax_col_counts() {
   return v;
 }
 
-// Both NaN, or equal (0 == -0). For exact kernels.
+// Both NaN (any payload: no spec promises one), or the same bits: -0 and +0 differ. For exact kernels,
+// whose specs promise the result's bits (relu and clip keep the sign of a zero), and for results that must
+// not depend on how a call ran.
 template <class T>
 bool same_value(T a, T b) {
-  return (std::isnan(a) && std::isnan(b)) || a == b;
+  return (std::isnan(a) && std::isnan(b)) || (a == b && std::signbit(a) == std::signbit(b));
 }
 
 // |computed - exact| <= bound, with NaN matching NaN and infinities matching exactly.
@@ -220,6 +222,10 @@ template <class T>
   if (std::isnan(exact) || std::isinf(exact)) {
     if ((std::isnan(exact) && std::isnan(computed)) || static_cast<long double>(computed) == exact)
       return ::testing::AssertionSuccess();
+  } else if (bound == 0 && exact == 0 && computed == 0 && std::signbit(computed) != std::signbit(exact)) {
+    // An exact op (bound 0) promises the bits, and so the sign of a zero.
+    return ::testing::AssertionFailure() << "computed " << static_cast<double>(computed) << " vs exact "
+                                         << static_cast<double>(exact) << ": the sign of zero differs";
   } else if (std::fabs(static_cast<long double>(computed) - exact) <= bound) {
     return ::testing::AssertionSuccess();
   }
