@@ -202,9 +202,15 @@ class Threading : public IsaTest {
   }
 };
 
-// 37 rows split 19/18 over 2 threads and 13/12/12 over 3; 1000 rows in grains of any block size.
+// 37 rows split 19/18 over 2 threads and 13/12/12 over 3; 1000 rows in grains of any block size. Rows
+// between one and two vectors wide (5-7 columns: f64 on AVX2; 9-15: f32 on AVX2, f64 on AVX-512; 17-31:
+// f32 on AVX-512), where the kernels take their short-row paths (softmax and the fused loss transposed in
+// registers, the one-hot loss across rows, dense's skinny path with two-vector loads) or their first
+// long-row path with an overlapping tail.
 const std::vector<shape>& thread_shapes() {
-  static const std::vector<shape> v = {{37, 3, 3}, {1000, 3, 3}, {37, 1000, 7}, {1000, 300, 5}, {1, 2000, 2}};
+  static const std::vector<shape> v = {{37, 3, 3},  {1000, 3, 3}, {37, 5, 3},  {37, 7, 4},      {37, 9, 3},
+                                       {37, 12, 5}, {37, 15, 3},  {37, 17, 3}, {37, 23, 2},     {37, 31, 3},
+                                       {1000, 13, 3}, {37, 1000, 7}, {1000, 300, 5}, {1, 2000, 2}};
   return v;
 }
 
