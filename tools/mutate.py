@@ -423,7 +423,20 @@ def main() -> int:
         sys.exit(f"mutate: the unmutated copy fails its tests (see {log}): {failed}")
     print(f"baseline: build {dt:.0f} s, tests {tdt:.0f} s, all pass", flush=True)
 
-    results = []
+    out = Path(args.json) if args.json else work / "report.json"
+
+    def write_report(partial: bool) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for r in results:
+            counts[r["outcome"]] = counts.get(r["outcome"], 0) + 1
+        report = dict(source=sha, tests_from=args.tests_from or sha, runnable_isas=sorted(runnable),
+                      seconds=round(time.monotonic() - t_sweep), partial=partial, counts=counts, mutations=results)
+        out.write_text(json.dumps(report, indent=2) + "\n")
+        return counts
+
+    # The part-1 gaps first, so that a sweep cut short still says the most about them.
+    muts = sorted(muts, key=lambda m: 0 if m.get("gap") else 1)
+    results: list[dict] = []
     for m in muts:
         r = {k: m.get(k) for k in ("name", "file", "isa", "desc", "gap")}
         if m["isa"] not in runnable:
@@ -458,25 +471,20 @@ def main() -> int:
             f.write_text(original)
         r["seconds"] = round(time.monotonic() - t0, 1)
         results.append(r)
+        write_report(partial=True)
         by = f" by {r['by'][0]}" if r.get("by") else ""
         print(f"{m['name']:30} {r['outcome']}{by} ({r['seconds']:.0f} s)", flush=True)
 
     # Put the unmutated objects back, so that the next run's baseline build is quick.
     build(tree, bdir, args.jobs, None, log)
     total = time.monotonic() - t_sweep
-    counts: dict[str, int] = {}
-    for r in results:
-        counts[r["outcome"]] = counts.get(r["outcome"], 0) + 1
+    counts = write_report(partial=False)
     runnable_n = counts.get("caught", 0) + counts.get("survived", 0)
     print(f"\n{counts.get('caught', 0)} of {runnable_n} runnable mutations caught; " +
           ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + f"; {total / 60:.1f} min")
     for r in results:
         if r["outcome"] == "survived":
             print(f"  SURVIVED {r['name']}: {r['desc']} ({r['file']})")
-    report = dict(source=sha, tests_from=args.tests_from or sha, runnable_isas=sorted(runnable), seconds=round(total),
-                  counts=counts, mutations=results)
-    out = Path(args.json) if args.json else work / "report.json"
-    out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"report: {out}")
     return 0 if counts.get("survived", 0) == 0 else 1
 
