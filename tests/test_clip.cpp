@@ -94,6 +94,37 @@ TEST_P(Clip, LoEqualsHiGivesThatValueExceptNaN) {
   });
 }
 
+// Signed zeros at the bounds: clip keeps x when it equals a bound (the spec's and the reference's
+// x < lo ? lo : (x > hi ? hi : x)), so -0 against lo = +0 stays -0 and +0 against hi = -0 stays +0, on the
+// vector body and the scalar tail alike. (NumPy's np.clip returns the bound at such a tie instead; the two
+// differ only in the sign of a zero, and the book's bounds never tie with a zero: there both zeros give
+// 1e-7.) Compared bit for bit (same_value, clipped_exactly).
+TEST_P(Clip, SignedZerosAtTheBounds) {
+  with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
+    const T pz = T(0), nz = -T(0);
+    struct bounds {
+      T lo, hi;
+    };
+    for (const bounds b : {bounds{pz, T(1)}, bounds{nz, T(1)}, bounds{T(-1), nz}, bounds{T(-1), pz}, bounds{nz, pz},
+                           bounds{pz, pz}, bounds{nz, nz}, bounds{T(1e-7), T(1) - T(1e-7)}})
+      for (std::size_t cols : edge_lengths()) {
+        strided<T> x(2, cols), y(2, cols, 1, 2);
+        for (std::size_t r = 0; r < 2; ++r)
+          for (std::size_t c = 0; c < cols; ++c) x(r, c) = (r + c) % 3 == 0 ? nz : (r + c) % 3 == 1 ? pz : T(0.5) - T(c % 2);
+        t.clip(x.data(), x.ld, y.data(), y.ld, x.rows, x.cols, b.lo, b.hi);
+        ASSERT_TRUE(clipped_exactly(x, y, b.lo, b.hi)) << "lo " << b.lo << " hi " << b.hi << " cols " << cols;
+      }
+    for (std::size_t cols : {1, 5, 16, 33}) {  // the clip_exact the check holds it to, spelled out
+      strided<T> x(1, cols), y(1, cols);
+      for (std::size_t c = 0; c < cols; ++c) x(0, c) = c % 2 ? pz : nz;
+      t.clip(x.data(), x.ld, y.data(), y.ld, 1, cols, pz, T(1));
+      for (std::size_t c = 0; c < cols; ++c) ASSERT_EQ(std::signbit(y(0, c)), c % 2 == 0) << "lo +0, cols " << cols;
+      t.clip(x.data(), x.ld, y.data(), y.ld, 1, cols, T(-1), nz);
+      for (std::size_t c = 0; c < cols; ++c) ASSERT_EQ(std::signbit(y(0, c)), c % 2 == 0) << "hi -0, cols " << cols;
+    }
+  });
+}
+
 // Infinite inputs go to the bounds; infinite bounds leave everything but the other side alone.
 TEST_P(Clip, Infinities) {
   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {

@@ -67,6 +67,15 @@ void shapes(const isa_dtype& c, bool relu) {
         dense_case<T> d(rows, 1100, n_out);
         ASSERT_TRUE(d.run_and_check(t, relu));
       }
+    // n_in that does not split evenly into k blocks: 1025 and 1031 (2 blocks, the last one shorter), 2049
+    // (3 blocks of 683). Held against the oracle: packed and unpacked calls share the blocking, so a block
+    // that drops the last k element would agree with itself.
+    for (std::size_t n_in : {1025, 1031, 2049})
+      for (std::size_t rows : {1, 7})
+        for (std::size_t n_out : {1, 17, 65}) {
+          dense_case<T> d(rows, n_in, n_out, 3, static_cast<std::uint32_t>(n_in + rows * 7 + n_out));
+          ASSERT_TRUE(d.run_and_check(t, relu));
+        }
   });
 }
 
@@ -119,6 +128,9 @@ void large(const isa_dtype& c, bool relu) {
     ASSERT_TRUE(b.run_and_check(t, relu));
     dense_case<T> d(5, 1100, 1100);
     ASSERT_TRUE(d.run_and_check(t, relu));
+    // Packed W (rows >= 64) over k blocks that do not split n_in evenly (1031: 516 + 515).
+    dense_case<T> u(70, 1031, 33);
+    ASSERT_TRUE(u.run_and_check(t, relu));
   });
 }
 
@@ -245,7 +257,7 @@ struct dense_shape {
 const std::vector<dense_shape> kPackedShapes = {
     {300, 2, 3, 0},  {300, 3, 3, 3}, {50, 10, 15, 0}, {17, 1, 1, 0},    {1, 3, 5, 2},     {13, 17, 1, 3},
     {7, 17, 9, 3},   {13, 17, 17, 0}, {6, 33, 64, 1}, {61, 33, 70, 0},  {70, 40, 129, 2}, {130, 1100, 257, 1},
-    {67, 40, 1100, 0}, {5, 1100, 1100, 0}, {7, 0, 3, 0}, {7, 0, 17, 1}, {0, 5, 7, 0}};
+    {67, 40, 1100, 0}, {5, 1100, 1100, 0}, {70, 1031, 33, 0}, {7, 0, 3, 0}, {7, 0, 17, 1}, {0, 5, 7, 0}};
 
 template <class T>
 void check_packed_matches(const detail::kernel_table<T>& t, const dense_shape& s, bool relu) {

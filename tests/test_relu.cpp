@@ -22,6 +22,25 @@ TEST_P(Relu, ExactOnEveryLengthStrided) {
   });
 }
 
+// Signed zeros keep their sign (relu(-0) = -0, the spec's x < 0 ? 0 : x, as np.maximum(0, -0.0)) on every
+// length: rows shorter than a vector (the scalar loop), the vector body and its overlapping tail; checked
+// bit for bit (same_value).
+TEST_P(Relu, SignedZerosOnEveryLength) {
+  with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
+    for (std::size_t cols : edge_lengths())
+      for (std::size_t pad : {0, 3}) {  // contiguous (one span) and strided (a span per row)
+        strided<T> x(2, cols, pad), y(2, cols, pad);
+        for (std::size_t r = 0; r < 2; ++r)
+          for (std::size_t c = 0; c < cols; ++c) x(r, c) = (r + c) % 3 == 0 ? -T(0) : (r + c) % 3 == 1 ? T(0) : T(-1);
+        t.relu(x.data(), x.ld, y.data(), y.ld, x.rows, x.cols);
+        for (std::size_t r = 0; r < 2; ++r)
+          for (std::size_t c = 0; c < cols; ++c)
+            ASSERT_TRUE(same_value(y(r, c), static_cast<T>(spec::relu_exact(x(r, c)))))
+                << "relu(" << x(r, c) << ") gave " << y(r, c) << ", cols " << cols << " pad " << pad << " at " << r << "," << c;
+      }
+  });
+}
+
 TEST_P(Relu, InPlaceContiguous) {
   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
     for (std::size_t cols : edge_lengths()) {

@@ -3,7 +3,9 @@
 //   * with 1, 2 and 3 threads (parallel threshold 0, so even small calls split), on row counts that
 //     split unevenly (37, 1000) and on short (3) and long (300, 1000) rows;
 //   * with flush-to-zero and denormals-are-zero left on by the caller (x86 MXCSR bits 15 and 6) as
-//     with them off, on inputs full of subnormals; and the caller's MXCSR is restored by every call.
+//     with them off, on inputs full of subnormals; and the caller's MXCSR is restored by every call;
+//   * the same when the application set them on every thread of its OpenMP pool, which nnsimd's
+//     two-thread calls then run on; every pool thread's MXCSR is restored too.
 #include <cstring>
 #include <functional>
 #include <string>
@@ -13,6 +15,9 @@
 
 #if defined(__x86_64__)
 #include <xmmintrin.h>
+#endif
+#if defined(_OPENMP)
+#include <omp.h>
 #endif
 
 namespace nnsimd::test {
@@ -202,9 +207,15 @@ class Threading : public IsaTest {
   }
 };
 
-// 37 rows split 19/18 over 2 threads and 13/12/12 over 3; 1000 rows in grains of any block size.
+// 37 rows split 19/18 over 2 threads and 13/12/12 over 3; 1000 rows in grains of any block size. Rows
+// between one and two vectors wide (5-7 columns: f64 on AVX2; 9-15: f32 on AVX2, f64 on AVX-512; 17-31:
+// f32 on AVX-512), where the kernels take their short-row paths (softmax and the fused loss transposed in
+// registers, the one-hot loss across rows, dense's skinny path with two-vector loads) or their first
+// long-row path with an overlapping tail.
 const std::vector<shape>& thread_shapes() {
-  static const std::vector<shape> v = {{37, 3, 3}, {1000, 3, 3}, {37, 1000, 7}, {1000, 300, 5}, {1, 2000, 2}};
+  static const std::vector<shape> v = {{37, 3, 3},  {1000, 3, 3}, {37, 5, 3},  {37, 7, 4},      {37, 9, 3},
+                                       {37, 12, 5}, {37, 15, 3},  {37, 17, 3}, {37, 23, 2},     {37, 31, 3},
+                                       {1000, 13, 3}, {37, 1000, 7}, {1000, 300, 5}, {1, 2000, 2}};
   return v;
 }
 
@@ -262,6 +273,60 @@ TEST_P(Threading, IndependentOfCallersFtzDaz) {
       }
   });
 }
+
+#if defined(_OPENMP)
+// Sets MXCSR to `bits` on every thread of a two-thread OpenMP team (the calling thread and the pool thread
+// that nnsimd's two-thread calls reuse), as an application does in its own `#pragma omp parallel`.
+void set_on_pool(unsigned bits) {
+#pragma omp parallel num_threads(2)
+  _mm_setcsr(bits);
+}
+
+// The control bits (status flags aside) of each thread of a two-thread team differing from `bits`,
+// by thread number, then sets them back to `bits`.
+std::vector<int> pool_threads_not_at(unsigned bits) {
+  std::vector<int> wrong;
+#pragma omp parallel num_threads(2)
+  {
+    if ((_mm_getcsr() & ~kStatusFlags) != (bits & ~kStatusFlags)) {
+#pragma omp critical
+      wrong.push_back(omp_get_thread_num());
+    }
+    _mm_setcsr(bits);
+  }
+  return wrong;
+}
+
+// FTZ+DAZ set by the application on its OpenMP pool threads (not only on the calling thread): nnsimd's
+// two-thread calls run on those same threads, and the promise (nnsimd/detail/runtime.hpp fp_env_enter;
+// README, "Floating-point environment") is that every worker computes with IEEE subnormals and leaves
+// each thread's state as it found it.
+TEST_P(Threading, IndependentOfFtzDazOnThePoolThreads) {
+  set_isa_cap(GetParam().target);
+  const mxcsr_guard guard;
+  const unsigned clear = guard.saved & ~kFtzDaz & ~kStatusFlags, with_bits = clear | kFtzDaz;
+  with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>&) {
+    for (const shape& sh : {shape{37, 3, 3}, shape{37, 12, 5}, shape{200, 33, 4}}) {
+      SCOPED_TRACE(std::to_string(sh.rows) + "x" + std::to_string(sh.cols));
+      const inputs<T> in(sh, static_cast<std::uint32_t>(sh.rows + sh.cols), true);
+      set_num_threads(2);
+      set_parallel_threshold(0);
+      set_on_pool(clear);
+      const auto clean = run_all(in);
+
+      set_on_pool(with_bits);
+      std::vector<std::string> not_restored;
+      const auto flushed = run_all(in, [&](const std::string& name) {
+        if (!pool_threads_not_at(with_bits).empty()) not_restored.push_back(name);
+      });
+      set_on_pool(guard.saved);
+      EXPECT_TRUE(not_restored.empty()) << "MXCSR control bits of a pool thread changed by: "
+                                        << ::testing::PrintToString(not_restored);
+      EXPECT_TRUE(identical(clean, flushed)) << "with FTZ+DAZ set on every pool thread";
+    }
+  });
+}
+#endif
 
 // The inputs above really are sensitive: computed by the test itself under DAZ, a subnormal compare
 // goes the other way (so a kernel that forgot to clear DAZ would be caught).
