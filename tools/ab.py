@@ -280,8 +280,7 @@ def decide(names, times_a, times_b, alpha, min_effect):
 def compare(side_a, side_b, args):
     """Runs the pairs and decides; returns the report (a dict)."""
     names_a, names_b = side_a.list(args.filter), side_b.list(args.filter)
-    proxy_a = [n for n in side_a.list(PROXY_RE)]
-    proxy = proxy_a[0] if proxy_a and proxy_a[0] in side_b.list(PROXY_RE) else None
+    proxy = next((n for n in side_a.list(PROXY_RE) if n in side_b.list(PROXY_RE)), None)
     names = [n for n in names_a if n in set(names_b) and n != proxy]
     only = sorted(set(names_a) ^ set(names_b))
     if only:
@@ -294,24 +293,18 @@ def compare(side_a, side_b, args):
     if min_p * m >= args.alpha:
         log(f"ab: warning: with {args.pairs} pairs the smallest p-value is {min_p:.2g}; Holm over {m} benchmarks "
             f"cannot reach alpha {args.alpha}: use --pairs {math.ceil(1 + math.log2(m / args.alpha)) + 1} or more")
-    regex = "^(" + "|".join(re.escape(n) for n in names) + ")$"
-    if proxy:
-        regex = "^(" + "|".join(re.escape(n) for n in names + [proxy]) + ")$"
+    regex = "^(" + "|".join(re.escape(n) for n in names + ([proxy] if proxy else [])) + ")$"
 
-    # Pin the streaming-store threshold for both sides (one measurement, by A), unless the user set it.
+    # One untimed process per side first: it warms the page cache and the clock and runs each check. A's
+    # measures the streaming-store threshold, which then pins both sides (unless the user set it).
+    t_start = time.time()
+    _, ctx_a, _ = side_a.measure(regex, args, {})
     pinned = {}
-    if "NNSIMD_STREAMING_STORE_BYTES" not in os.environ and not args.no_pin:
-        out = run([side_a.binary, "--benchmark_filter=^$", "--benchmark_format=json"], env=side_a.environ({}))
-        ctx = json.loads(out).get("context", {}) if out.strip().startswith("{") else {}
-        if "nnsimd_streaming_store_bytes" in ctx:
-            pinned["NNSIMD_STREAMING_STORE_BYTES"] = ctx["nnsimd_streaming_store_bytes"]
-
+    if "NNSIMD_STREAMING_STORE_BYTES" not in os.environ and not args.no_pin and "nnsimd_streaming_store_bytes" in ctx_a:
+        pinned["NNSIMD_STREAMING_STORE_BYTES"] = ctx_a["nnsimd_streaming_store_bytes"]
+    side_b.measure(regex, args, pinned)
     log(f"ab: {m} benchmarks x {args.pairs} pairs, ABBA; A = {side_a.label}, B = {side_b.label}"
         + (f"; pinned {pinned}" if pinned else ""))
-    t_start = time.time()
-    contexts = {}
-    for side in (side_a, side_b):  # untimed: warms the page cache and the clock, runs each check
-        _, contexts[side.label], _ = side.measure(regex, args, pinned)
     times = {"A": {n: [] for n in names}, "B": {n: [] for n in names}}
     pairs = []
     redo_budget = args.pairs if args.max_redo is None else args.max_redo
@@ -352,11 +345,12 @@ def compare(side_a, side_b, args):
                 f"{100 * (pair['steal'] or 0):.1f} %" + ("" if not pair["disturbed"] else
                                                          "  (disturbed: " + ("used" if pair["used"] else "redone") + ")"))
     rows = decide(names, times["A"], times["B"], args.alpha, args.min_effect)
-    ctx_a = contexts[side_a.label]
     return {
         "schema": "nnsimd-ab-1",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": ctx_a.get("nnsimd_machine_id", "unknown"),
+        "cpu": ctx_a.get("nnsimd_cpu_model"),
+        "uarch": ctx_a.get("nnsimd_uarch"),
         "a": {"label": side_a.label, "commit": side_a.commit, "env": side_a.env},
         "b": {"label": side_b.label, "commit": side_b.commit, "env": side_b.env},
         "settings": {"filter": args.filter, "pairs": args.pairs, "min_time_s": args.min_time,

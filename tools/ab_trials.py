@@ -139,12 +139,14 @@ def main(argv=None):
 
         # The plants' real size: softmax alone, many pairs, no other benchmark in the family.
         sizes = {}
+        machine = {}  # from the first comparison's report
         for name, planted in conditions:
             if planted:
                 a, b = sides[name]
                 size_args = measure_args("^softmax/f32/" + isa + "/hidden:4096x128$", args.size_pairs,
                                          args.min_time, args.warmup)
                 rep = ab.compare(a, b, size_args)
+                machine = machine or rep
                 r = rep["benchmarks"][0]
                 sizes[name] = {"benchmark": r["benchmark"], "ratio": r["ratio"], "ci": r["ci"], "pairs": args.size_pairs}
                 ab.log(f"ab_trials: {name}: real size {100 * (r['ratio'] - 1):+.1f} % [{100 * (r['ci'][0] - 1):+.1f}, "
@@ -155,6 +157,7 @@ def main(argv=None):
             for name, planted in conditions:
                 a, b = sides[name]
                 rep = ab.compare(a, b, settings)
+                machine = machine or rep
                 o = outcome(rep, planted)
                 o.update({"condition": name, "trial": k})
                 trials.append(o)
@@ -165,11 +168,11 @@ def main(argv=None):
         ab.log(f"ab_trials: {e}")
         return 2
     summary = summarize(trials, sizes, conditions)
-    ctx = json.loads(ab.run([base, "--benchmark_filter=^$", "--benchmark_format=json"]))["context"]
-    out = args.out or os.path.join(ab.ROOT, "results", ctx.get("nnsimd_machine_id", "unknown"), "ab_trials.json")
+    machine_id = machine.get("machine", "unknown")
+    out = args.out or os.path.join(ab.ROOT, "results", machine_id, "ab_trials.json")
     report = {"schema": "nnsimd-ab-trials-1",
               "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-              "machine": ctx.get("nnsimd_machine_id"), "cpu": ctx.get("nnsimd_cpu_model"), "uarch": ctx.get("nnsimd_uarch"),
+              "machine": machine_id, "cpu": machine.get("cpu"), "uarch": machine.get("uarch"),
               "rev": base_sha, "move": args.move, "filter": filter_, "pairs": args.pairs,
               "min_time_s": args.min_time, "warmup_s": args.warmup, "alpha": 0.05, "min_effect": 0.03,
               "wall_s": time.time() - t0, "plant_sizes": sizes, "summary": summary, "trials": trials}

@@ -8,6 +8,7 @@
 // the row signature (x, ldx, y, ldy, rows, cols): relu and softmax.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
