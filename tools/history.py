@@ -11,8 +11,9 @@ host, mode), the noise level, and every step found; --benchmark prints those ser
 the history (what tools/report.py draws).
 
 backfill: builds each REV in a folder of its own (a git worktree under build/backfill/<commit>, the release
-preset, only the nnsimd_bench and nnsimd targets), runs `nnsimd bench --quick` on --filter plus the
-machine limits those benchmarks are held to, and writes the run, compacted, into
+preset, only the targets nnsimd_bench and nnsimd_cli: the benchmark and the command line), runs
+`nnsimd bench --quick` on --filter plus the machine limits those benchmarks are held to, and writes the
+run, compacted, into
 results/<machine-id>/bench-quick-<stamp>.json: a point of that machine's history, placed by its commit.
 A commit older than what backfill needs (the release preset, `nnsimd bench --filter/--out/--no-summary/
 --bench-path`, the machine id in the benchmark's context) is refused with the missing feature named.
@@ -415,8 +416,8 @@ def backfill_one(rev, user_filter, results_dir, jobs, clean):
     with open(logpath, "a") as log:
         if run(["cmake", "--preset", "release"], cwd=src, log=log) != 0:
             raise BackfillError("configuring %s failed (cmake --preset release); see %s" % (short, logpath))
-        if run(["cmake", "--build", build, "-j%d" % jobs, "--target", "nnsimd_bench", "nnsimd"], cwd=src, log=log) != 0:
-            raise BackfillError("building %s failed (targets nnsimd_bench, nnsimd); see %s" % (short, logpath))
+        if run(["cmake", "--build", build, "-j%d" % jobs, "--target", "nnsimd_bench", "nnsimd_cli"], cwd=src, log=log) != 0:
+            raise BackfillError("building %s failed (targets nnsimd_bench, nnsimd_cli); see %s" % (short, logpath))
     bench = os.path.join(build, "bench", "nnsimd_bench")
     cli = os.path.join(build, "cli", "nnsimd")
     for exe in (bench, cli):
