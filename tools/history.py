@@ -198,13 +198,14 @@ def diffs_noise(y):
 
 
 def pooled_noise(series):
-    """The machine's noise level: consecutive log differences pooled over every series, as diffs_noise."""
+    """The machine's noise level: consecutive log differences pooled over every series, as diffs_noise;
+    None when no benchmark has two runs (nothing to measure it from)."""
     d = []
     for vals in series.values():
         y = [math.log(v) for v in vals if v]
         d.extend(np.abs(np.diff(y)).tolist())
     if not d:
-        return NOISE_FLOOR
+        return None
     return max(NOISE_FLOOR, float(1.4826 * np.median(d) / math.sqrt(2)))
 
 
@@ -250,7 +251,7 @@ class History:
         self.series = {n: [d.get(n) for d in per_run] for n in names}
         self.noise = pooled_noise(self.series)
         labels = [p.commit for p in self.points]
-        self.detections = {n: detect(v, self.noise, labels) for n, v in self.series.items()}
+        self.detections = {n: detect(v, self.noise or NOISE_FLOOR, labels) for n, v in self.series.items()}
 
     def steps(self):
         """[(benchmark, step)] for every step found, in history order then name."""
@@ -282,8 +283,9 @@ def histories(results_dir, machines=None):
 def show(hists, pattern=None):
     lines = []
     for h in hists:
-        lines.append("== %s: %d run%s, ceiling model %s, noise %.1f%% (run to run, pooled over %d benchmarks)" % (
-            h.id, len(h.points), "" if len(h.points) == 1 else "s", h.model, 100 * h.noise, len(h.series)))
+        lines.append("== %s: %d run%s, ceiling model %s, noise %s (run to run, pooled over %d benchmarks)" % (
+            h.id, len(h.points), "" if len(h.points) == 1 else "s", h.model,
+            "%.1f%%" % (100 * h.noise) if h.noise else "not measured", len(h.series)))
         for i, p in enumerate(h.points):
             lines.append("  %d  %-8s %-25s host %-12s %-6s %s" % (i, p.commit, p.date, p.host or "-", p.mode or "-",
                                                                    shown_path(p.path)))

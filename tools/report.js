@@ -111,7 +111,8 @@
     const pts = m.points;
     const few = pts.length < data.min_points;
     $("history-note").textContent =
-      `${pts.length} run${pts.length === 1 ? "" : "s"}; ceiling model ${m.model}; run-to-run noise ${pct(m.noise)}. ` +
+      `${pts.length} run${pts.length === 1 ? "" : "s"}; ceiling model ${m.model}; run-to-run noise ` +
+      `${m.noise === null ? "not measured" : pct(m.noise)}. ` +
       (few ? `Too few points to decide on steps (${data.min_points} runs needed).` : "Steps marked where found.");
     const byShape = new Map();
     for (const [name, s] of Object.entries(m.series)) {
@@ -147,7 +148,10 @@
             steps: { indices: [...stepAt] },
             legend: { labels: { boxWidth: 10, font: { size: 10 } } },
             tooltip: { callbacks: {
-              title: (items) => { const p = pts[items[0].dataIndex]; return `${p.commit}  ${p.date}  host ${p.host || "-"}  (${p.mode || "-"})`; },
+              title: (items) => {
+                const p = pts[items[0].dataIndex];
+                return `${p.commit}  ${p.date}  host ${p.host || "-"}  (${p.mode || "-"})`;
+              },
               label: (it) => `${it.dataset.label}: ${pct(it.raw)} of roof`,
             } },
           },
@@ -158,7 +162,8 @@
         const ul = el("ul", { class: "steps" });
         for (const [impl, s] of stepped)
           for (const st of s.steps)
-            ul.appendChild(el("li", {}, `${impl}: step at ${st.commit} (after ${st.after_commit}): ${pct(st.before)} → ${pct(st.after)} (×${st.ratio})`));
+            ul.appendChild(el("li", {}, `${impl}: step at ${st.commit} (after ${st.after_commit}): ` +
+                                           `${pct(st.before)} → ${pct(st.after)} (×${st.ratio})`));
         c.appendChild(ul);
       }
     }
@@ -182,7 +187,8 @@
     const t = el("table", { id: "steps-table" });
     t.appendChild(el("tr")).append(...["commit", "after", "benchmark", "before", "after", "ratio"].map((h) => el("th", {}, h)));
     for (const [, name, st] of rows)
-      t.appendChild(el("tr")).append(...[st.commit, st.after_commit, name, pct(st.before), pct(st.after), "×" + st.ratio].map((v) => el("td", {}, v)));
+      t.appendChild(el("tr")).append(...[st.commit, st.after_commit, name, pct(st.before), pct(st.after), "×" + st.ratio]
+        .map((v) => el("td", {}, v)));
     det.appendChild(t);
     box.appendChild(det);
   };
@@ -208,7 +214,8 @@
       const [c, canvas] = card(box, long, `cross-${metric}`);
       const unmeasured = x.machines.filter((m) => !m.measured).map((m) => m.label);
       if (metric === "roof" && unmeasured.length)
-        c.appendChild(el("p", { class: "note" }, `${unmeasured.join(", ")}: not measured under the ${x.model} model (its run predates those ceilings).`));
+        c.appendChild(el("p", { class: "note" },
+          `${unmeasured.join(", ")}: not measured under the ${x.model} model (its run predates those ceilings).`));
       new Chart(canvas, {
         type: "bar",
         data: {
@@ -239,7 +246,8 @@
     const box = $("summary");
     box.replaceChildren();
     const t = el("table", { id: "machines" });
-    t.appendChild(el("tr")).append(...["machine", "CPU", "runs", "ceiling model", "noise", "benchmarks", "steps"].map((h) => el("th", {}, h)));
+    t.appendChild(el("tr")).append(...["machine", "CPU", "runs", "ceiling model", "noise", "benchmarks", "steps"]
+      .map((h) => el("th", {}, h)));
     for (const m of data.machines) {
       const steps = Object.values(m.series).reduce((a, s) => a + s.steps.length, 0);
       const cpu = m.points.length ? `${m.points[m.points.length - 1].cpu} ${m.points[m.points.length - 1].uarch}` : "";
@@ -281,14 +289,20 @@
     renderSteps(m);
     renderCross();
     writeState();
-    const h = `#machine=${encodeURIComponent(state.machine)}&kernel=${encodeURIComponent(state.kernel)}&dtype=${encodeURIComponent(state.dtype)}`;
+    const h = "#" + ["machine", "kernel", "dtype"].map((k) => `${k}=${encodeURIComponent(state[k])}`).join("&");
     if (location.hash !== h) history.replaceState(null, "", h);
   };
 
   choose(fromHash());
   renderSummary();
   render();
-  $("pick-machine").addEventListener("change", () => { choose({ machine: $("pick-machine").value, kernel: state.kernel, dtype: state.dtype }); render(); });
-  $("pick-kernel").addEventListener("change", () => { choose({ machine: state.machine, kernel: $("pick-kernel").value, dtype: state.dtype }); render(); });
+  $("pick-machine").addEventListener("change", () => {
+    choose({ machine: $("pick-machine").value, kernel: state.kernel, dtype: state.dtype });
+    render();
+  });
+  $("pick-kernel").addEventListener("change", () => {
+    choose({ machine: state.machine, kernel: $("pick-kernel").value, dtype: state.dtype });
+    render();
+  });
   $("pick-dtype").addEventListener("change", () => { state.dtype = $("pick-dtype").value; render(); });
 })();

@@ -30,6 +30,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -158,10 +159,9 @@ def screenshot(index, png, view, size="1400,1700"):
     if view:
         machine, kernel, dtype = view.split("/")
         url += "#machine=%s&kernel=%s&dtype=%s" % (machine, kernel, dtype)
-    import tempfile
     with tempfile.TemporaryDirectory() as profile:
-        p = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
-                            "--user-data-dir=" + profile, "--window-size=" + size, "--virtual-time-budget=10000",
+        p = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                            "--no-first-run", "--hide-scrollbars", "--user-data-dir=" + profile, "--window-size=" + size, "--virtual-time-budget=10000",
                             "--screenshot=" + os.path.abspath(png), url], capture_output=True, text=True, timeout=120)
     if p.returncode != 0 or not os.path.isfile(png):
         print("report: chromium failed to take %s: %s" % (png, p.stderr[-1000:]), file=sys.stderr)

@@ -11,7 +11,8 @@ machine with the most runs. Negative cases: a report made from a copy of results
 does not match the full results (and matches its own copy); a page whose script is broken is detected;
 a missing Chart.js fails report.py naming the package.
 
-chromium missing is a failure naming the Debian package, never a skip. It runs as root in CI: --no-sandbox.
+chromium missing is a failure naming the Debian package, never a skip. It runs as root in CI: --no-sandbox;
+a minimal root may lack a usable /dev/shm: --disable-dev-shm-usage.
 """
 import html.parser
 import json
@@ -102,7 +103,7 @@ class Dom(html.parser.HTMLParser):
 
 def dump(chromium, index, view, profile):
     url = "file://%s#machine=%s&kernel=%s&dtype=%s" % (index, *view)
-    p = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    p = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                         "--user-data-dir=" + profile, "--virtual-time-budget=10000", "--dump-dom", url],
                        capture_output=True, text=True, timeout=90)
     assert p.returncode == 0, "chromium exited %d: %s" % (p.returncode, p.stderr[-2000:])
