@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages nnsimd needs, if any is missing. Idempotent: when everything is
 # present it only asks dpkg (well under a second) and installs nothing.
 #
-#   tools/deps.sh            build, test, benchmark and plot nnsimd
+#   tools/deps.sh            build, test, benchmark and plot nnsimd, and make and test its HTML report
 #   tools/deps.sh --peers    + the libraries the benchmarks compare against (skipped when absent)
 #   tools/deps.sh --cross    + the AArch64 cross compiler and qemu, to build and test NEON
 #   tools/deps.sh --ci       + debootstrap, for CI's fresh Debian 12 root (tools/fresh_root.sh)
@@ -14,10 +14,11 @@
 set -euo pipefail
 
 # Compiler and build; xsimd (kernels), GoogleTest, Google Benchmark (+ compare.py, which needs scipy),
-# cpuinfo (CPU description), CLI11 and nlohmann-json (command line, results); Python for the plots.
+# cpuinfo (CPU description), CLI11 and nlohmann-json (command line, results); Python for the plots;
+# Chart.js (copied into the HTML report by tools/report.py) and chromium (headless: the test that opens it).
 CORE=(cmake g++ make pkg-config
       libxsimd-dev libgtest-dev libbenchmark-dev libbenchmark-tools libcpuinfo-dev libcli11-dev nlohmann-json3-dev
-      python3 python3-numpy python3-scipy python3-matplotlib)
+      python3 python3-numpy python3-scipy python3-matplotlib libjs-chart.js chromium)
 # What a user would pick instead of nnsimd: BLAS gemm, Eigen, oneDNN, XNNPACK (+ pthreadpool's header),
 # Sleef's vector exp/log. Debian's oneDNN CMake package looks for OpenCL itself and fails without its
 # development files, hence the two OpenCL packages.

@@ -3,7 +3,8 @@
 # against), build the release preset, then show what nnsimd is for:
 #   1. nnsimd info   - this machine, its ISAs, the dispatcher's choice;
 #   2. nnsimd demo   - the book's chapter-5 forward pass on the scalar reference and every ISA;
-#   3. nnsimd bench  - the quick benchmark matrix (under two minutes) and its summary table.
+#   3. nnsimd bench  - the quick benchmark matrix (under two minutes) and its summary table;
+#   4. the HTML report of the committed results/ (history per machine, across machines): build/report/.
 # Results go to build/release/results/<machine-id>/ (pass --full for a full run into results/).
 set -euo pipefail
 
@@ -15,7 +16,7 @@ out="$root/build/release/results"
 for arg in "$@"; do
   case "$arg" in
     --full) mode=--full; out="$root/results" ;;
-    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -30,3 +31,5 @@ echo; echo "=== nnsimd demo"; "$nnsimd" demo
 id="$("$nnsimd" info --id 2>/dev/null || true)"
 echo; echo "=== nnsimd bench $mode"
 "$nnsimd" bench "$mode" --out "$out/${id:-this-machine}"
+echo; echo "=== tools/report.py"
+/usr/bin/python3 "$root/tools/report.py" --out "$root/build/report"

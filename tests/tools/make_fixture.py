@@ -9,12 +9,16 @@ rate counters, ws_bytes, roof labels and the nnsimd_* context.
 
     make_fixture.py OUT.json [--slow KERNEL --factor 1.5] [--machine-id ID] [--seed N] [--isas sse2,avx2]
                     [--peer-code] [--ws-ceilings] [--uarch NAME] [--flags FLAGS]
+                    [--commit SHA] [--date ISO] [--host NAME] [--host-factor F] [--noise SIGMA]
 
 --slow multiplies the times of every benchmark of KERNEL but the peers' by --factor (and divides its rates), which is
 how the regression test makes "the same run with one kernel slowed". --isas keeps only those ISAs (rows and
 limits; a machine without AVX-512). --peer-code adds what newer runs carry: nnsimd_peer_<name>_code context
 keys and peer_openblas_corrected rows. --ws-ceilings adds limit/<read|copy|copy_nt>/<kernel>/<dtype>/<shape> rows, one per case
-of the kernels (the placeholder model "ws" of tools/nnsimd_results.py).
+of the kernels (the placeholder model "ws" of tools/nnsimd_results.py). --commit, --date and --host set the
+run's place in a history (tools/history.py); --host-factor multiplies every time, the limits' included, by F
+(another host of the same machine id, slower or faster by a constant); --noise is the relative noise of
+each repetition (default 0.01).
 """
 import argparse
 import json
@@ -68,8 +72,9 @@ def context(machine_id):
 
 
 class Writer:
-    def __init__(self, rng, slow, factor, isas=None):
+    def __init__(self, rng, slow, factor, isas=None, host_factor=1.0, noise=0.01):
         self.rng, self.slow, self.factor = rng, slow, factor
+        self.host_factor, self.noise = host_factor, noise
         self.dropped = [i for i in ("sse2", "avx2", "avx512") if isas and i not in isas]
         self.out = []
         self.family = 0
@@ -81,10 +86,11 @@ class Writer:
             return
         if self.slow and name.split("/")[0] == self.slow and "/peer_" not in name:
             seconds *= self.factor
+        seconds *= self.host_factor
         run_name = name + ("/repeats:%d" % reps if repeats_suffix else "") + ("/real_time" if real_time else "")
         runs = []
         for i in range(max(reps, 1)):
-            t = seconds * (1 + self.rng.gauss(0, 0.01))
+            t = seconds * (1 + self.rng.gauss(0, self.noise))
             iters = max(1, int(0.5 / t))
             e = {"name": run_name, "family_index": self.family, "per_family_instance_index": 0,
                  "run_name": run_name, "run_type": "iteration", "repetitions": reps,
@@ -121,7 +127,7 @@ class Writer:
 
 def build(args):
     rng = random.Random(args.seed)
-    w = Writer(rng, args.slow, args.factor, args.isas.split(",") if args.isas else None)
+    w = Writer(rng, args.slow, args.factor, args.isas.split(",") if args.isas else None, args.host_factor, args.noise)
     # Machine limits: run once each (no repetitions), as a quick run would.
     for (dt, isa), fl in LIMITS_FMA.items():
         w.add("limit/fma/%s/%s" % (dt, isa), 1e-3, {"flops": fl * 1e-3}, unit="ms", reps=0)
@@ -182,6 +188,9 @@ def build(args):
         ctx["nnsimd_uarch"] = args.uarch
     if args.flags is not None:
         ctx["nnsimd_isa_flags"] = args.flags
+    for key, value in (("nnsimd_git_commit", args.commit), ("date", args.date), ("host_name", args.host)):
+        if value is not None:
+            ctx[key] = value
     if args.peer_code:
         ctx["nnsimd_peer_openblas_code"] = "core Prescott (own detection: FALLBACK); kernels SSE3, CPU AVX-512"
         ctx["nnsimd_peer_openblas_corrected_code"] = "core SkylakeX (OPENBLAS_CORETYPE); kernels AVX-512, CPU AVX-512"
@@ -221,6 +230,11 @@ def main():
     p.add_argument("--ws-ceilings", action="store_true", help="limit rows at each kernel's own working set")
     p.add_argument("--uarch", help="context nnsimd_uarch (\"\": unknown, so the tools look up family/model)")
     p.add_argument("--flags", help="context nnsimd_isa_flags")
+    p.add_argument("--commit", help="context nnsimd_git_commit (default 0000000)")
+    p.add_argument("--date", help="context date, ISO 8601")
+    p.add_argument("--host", help="context host_name")
+    p.add_argument("--host-factor", type=float, default=1.0, help="every time (limits too) multiplied by this")
+    p.add_argument("--noise", type=float, default=0.01, help="relative noise of each repetition")
     args = p.parse_args()
     with open(args.out, "w") as f:
         json.dump(build(args), f, indent=2)
