@@ -17,8 +17,10 @@ neighbour's burst lands on both sides alike and the order within a pair cancels 
 Benchmark's random interleaving cannot do this: it shuffles benchmarks within one binary. Each process
 runs every benchmark after a warm-up (--warmup s, Google Benchmark's MinWarmUpTime) for --min-time s.
 A pair is disturbed when the hypervisor stole more than --max-steal % of a process's CPU time (the steal
-column of /proc/stat) or when the clock proxy's B/A ratio moved by more than --max-proxy %: it is shown,
-and replaced by a new pair while the redo budget lasts (--max-redo, default --pairs). Whether a pair is
+column of /proc/stat) or when the clock proxy's B/A ratio lies further from the median of the first
+--pairs pairs than both --max-proxy % and 4 robust standard deviations of those ratios (the proxy's own
+spread between processes: 1-2 % on a quiet 2-core KVM guest, 10-15 % in a busy period, measured): it is
+shown, and replaced by a new pair while the redo budget lasts (--max-redo, default --pairs). Whether a pair is
 disturbed does not depend on which build is which, so the redo leaves the test's null distribution as it
 was; it only spares the test pairs in which a neighbour's burst hit one side.
 Before the pairs, each build runs once untimed (page cache, CPU clock, its check against the oracle).
@@ -305,41 +307,64 @@ def compare(side_a, side_b, args):
     side_b.measure(regex, args, pinned)
     log(f"ab: {m} benchmarks x {args.pairs} pairs, ABBA; A = {side_a.label}, B = {side_b.label}"
         + (f"; pinned {pinned}" if pinned else ""))
-    times = {"A": {n: [] for n in names}, "B": {n: [] for n in names}}
     pairs = []
-    redo_budget = args.pairs if args.max_redo is None else args.max_redo
-    used = 0
-    while used < args.pairs:
+
+    def run_pair():
         i = len(pairs)
         order = ("A", "B") if i % 2 == 0 else ("B", "A")
-        pair = {"order": "".join(order)}
-        got = {}
+        pair = {"order": "".join(order), "times": {}}
         for s in order:
             side = side_a if s == "A" else side_b
             t, _, dist = side.measure(regex, args, pinned)
             missing = [n for n in names if n not in t]
             if missing:
                 raise Failure(f"{side.label}: no result for {missing[0]}")
-            got[s] = t
+            pair["times"][s] = t
             pair[s] = {"proxy_ns": t.get(proxy), **dist}
         pa, pb = pair["A"]["proxy_ns"], pair["B"]["proxy_ns"]
         pair["proxy_ratio"] = pb / pa if pa and pb else None
         steals = [pair[s]["steal"] for s in "AB" if pair[s]["steal"] is not None]
         pair["steal"] = max(steals) if steals else None
-        pair["disturbed"] = bool((pair["steal"] or 0) > args.max_steal or
-                                 (pair["proxy_ratio"] and abs(math.log(pair["proxy_ratio"])) > math.log(1 + args.max_proxy)))
-        # A disturbed pair is shown and replaced by a new one while the redo budget lasts. Whether a pair
-        # is disturbed does not depend on which side is which (the proxy is the same code in both builds),
-        # so dropping it leaves the no-change distribution of the log-ratios symmetric.
-        pair["used"] = not pair["disturbed"] or redo_budget <= 0
-        if pair["disturbed"] and redo_budget > 0:
-            redo_budget -= 1
-        if pair["used"]:
-            used += 1
-            for s in "AB":
-                for n in names:
-                    times[s][n].append(got[s][n])
         pairs.append(pair)
+        return pair
+
+    # The first --pairs pairs give the clock proxy's own spread between processes: on a quiet 2-core
+    # KVM guest its B/A ratio stays within 1-2 %, in a busy period it wanders by 10-15 % without a single
+    # burst. A pair is disturbed when its proxy ratio lies further from the pairs' median than 4 robust
+    # standard deviations (1.4826 MAD of ln ratio) and further than --max-proxy, or when steal exceeded
+    # --max-steal; disturbed pairs are replaced by new ones, judged by the same limit, while the redo
+    # budget lasts. The limit does not depend on which build is which.
+    for _ in range(args.pairs):
+        run_pair()
+    logs = [math.log(p["proxy_ratio"]) for p in pairs if p["proxy_ratio"]]
+    centre = float(np.median(logs)) if logs else 0.0
+    spread = 1.4826 * float(np.median([abs(x - centre) for x in logs])) if logs else 0.0
+    proxy_limit = max(math.log(1 + args.max_proxy), 4 * spread)
+
+    def disturbed(pair):
+        return bool((pair["steal"] or 0) > args.max_steal or
+                    (pair["proxy_ratio"] and abs(math.log(pair["proxy_ratio"]) - centre) > proxy_limit))
+
+    redo_budget = args.pairs if args.max_redo is None else args.max_redo
+    for pair in pairs:
+        pair["disturbed"] = disturbed(pair)
+    # Each disturbed pair, in order, is replaced by a new one (appended, so judged in turn) while the
+    # budget lasts; past the budget, disturbed pairs are used as they are.
+    k = 0
+    while k < len(pairs):
+        pair = pairs[k]
+        if "used" not in pair:
+            if pair["disturbed"] and redo_budget > 0:
+                redo_budget -= 1
+                pair["used"] = False
+                new = run_pair()
+                new["disturbed"] = disturbed(new)
+            else:
+                pair["used"] = True
+        k += 1
+    times = {s: {n: [p["times"][s][n] for p in pairs if p["used"]] for n in names} for s in "AB"}
+    for i, pair in enumerate(pairs):
+        del pair["times"]
         if args.verbose:
             log(f"ab: pair {i + 1} {pair['order']}: proxy B/A {pair['proxy_ratio'] or float('nan'):.3f}, steal "
                 f"{100 * (pair['steal'] or 0):.1f} %" + ("" if not pair["disturbed"] else
@@ -356,7 +381,8 @@ def compare(side_a, side_b, args):
         "settings": {"filter": args.filter, "pairs": args.pairs, "min_time_s": args.min_time,
                      "warmup_s": args.warmup, "alpha": args.alpha, "min_effect": args.min_effect,
                      "pinned": pinned, "proxy": proxy, "max_steal": args.max_steal,
-                     "max_proxy": args.max_proxy, "test": "Wilcoxon signed-rank (exact), Holm",
+                     "max_proxy": args.max_proxy,
+                     "proxy_limit": math.exp(proxy_limit) - 1, "proxy_spread": spread, "test": "Wilcoxon signed-rank (exact), Holm",
                      "estimate": "exp(Hodges-Lehmann of ln(B/A))",
                      "interval": f"bootstrap over pairs, level 1 - alpha/{m}"},
         "wall_s": time.time() - t_start,
@@ -383,7 +409,8 @@ def print_report(rep, out=None):
     steals = [p["steal"] for p in rep["pairs"] if p["steal"] is not None]
     ratios = [p["proxy_ratio"] for p in rep["pairs"] if p["proxy_ratio"]]
     print(f"disturbance: {len(disturbed)} of {len(rep['pairs'])} pairs disturbed (steal > {100 * s['max_steal']:g} % "
-          f"or clock proxy moved > {100 * s['max_proxy']:g} %){': pairs ' + ', '.join(str(i + 1) for i in disturbed) if disturbed else ''}"
+          f"or clock proxy off its median by > {100 * s['proxy_limit']:.1f} %: the larger of --max-proxy and 4 robust "
+          f"SDs of the proxy ratio){': pairs ' + ', '.join(str(i + 1) for i in disturbed) if disturbed else ''}"
           f", {len(redone)} redone; "
           + (f"max steal {100 * max(steals):.1f} %; " if steals else "steal not available; ")
           + (f"proxy B/A {min(ratios):.3f}..{max(ratios):.3f}" if ratios else "no clock proxy"), file=out)
@@ -436,7 +463,7 @@ def add_measure_options(p):
     p.add_argument("--min-effect", type=float, default=3.0, help="smallest change that counts, in %% (default 3)")
     p.add_argument("--max-steal", type=float, default=2.0, help="steal above this %% disturbs a pair (default 2)")
     p.add_argument("--max-proxy", type=float, default=5.0,
-                   help="a clock proxy B/A ratio off by more than this %% disturbs a pair (default 5)")
+                   help="least distance (%%) of a clock proxy B/A ratio from its median that disturbs a pair; the limit is the larger of this and 4 robust SDs of the proxy ratios (default 5)")
     p.add_argument("--max-redo", type=int, help="disturbed pairs redone at most (default: --pairs)")
     p.add_argument("--no-pin", action="store_true", help="let each process measure its streaming-store threshold")
     p.add_argument("-v", "--verbose", action="store_true", help="one line per pair")

@@ -3,8 +3,9 @@
 
 Benchmarks "k0".."k5" and the clock proxy "limit/fma/f32/sse2" take a base time with noise that is
 reproducible: the process number (a counter in $FAKE_STATE) seeds it. Every process draws a common
-factor (a burst on 1 in 5 processes: +30 %) that hits all its benchmarks alike, as a busy neighbour
-does, and each benchmark its own lognormal noise ($FAKE_SIGMA, default 0.02). $FAKE_SLOW="k2:1.05"
+factor (lognormal, $FAKE_COMMON_SIGMA, default 0.01, and a burst on a fraction $FAKE_BURST of the
+processes, default 0.2: +30 %) that hits all its benchmarks alike, as a busy neighbour does, and each
+benchmark its own lognormal noise ($FAKE_SIGMA, default 0.02). $FAKE_SLOW="k2:1.05"
 makes k2 that much slower.
 """
 import json
@@ -28,7 +29,8 @@ def main():
     with open(state, "w") as f:
         f.write(str(count + 1))
     rng = random.Random(int(os.environ.get("FAKE_SEED", "1")) * 1000003 + count)
-    common = rng.lognormvariate(0, 0.01) * (1.3 if rng.random() < 0.2 else 1.0)
+    common = (rng.lognormvariate(0, float(os.environ.get("FAKE_COMMON_SIGMA", "0.01")))
+              * (1.3 if rng.random() < float(os.environ.get("FAKE_BURST", "0.2")) else 1.0))
     sigma = float(os.environ.get("FAKE_SIGMA", "0.02"))
     slow = dict(s.split(":") for s in os.environ.get("FAKE_SLOW", "").split(",") if s)
     out = []

@@ -111,6 +111,20 @@ class Compare(unittest.TestCase):
         self.assertEqual(len(rep["pairs"]), 12)
         self.assertTrue(all(p["used"] for p in rep["pairs"]))
 
+    def test_a_busy_period_is_not_a_burst(self):
+        # Every process's clock wanders by 8 % (one SD) and none has a burst: the limit follows the
+        # proxy's measured spread, so the pairs are not all called disturbed (a fixed 5 % would flag most).
+        os.environ.update(FAKE_COMMON_SIGMA="0.08", FAKE_BURST="0")
+        try:
+            for seed in (1, 2, 3):
+                _, rep, text = self.run_ab([], seed=seed)
+                first = rep["pairs"][:12]
+                self.assertLessEqual(sum(p["disturbed"] for p in first), 2, text)
+                self.assertGreater(rep["settings"]["proxy_limit"], 0.1, text)
+                self.assertGreater(sum(abs(math.log(p["proxy_ratio"])) > math.log(1.05) for p in first), 3, text)
+        finally:
+            del os.environ["FAKE_COMMON_SIGMA"], os.environ["FAKE_BURST"]
+
     def test_bad_input(self):
         with contextlib.redirect_stderr(io.StringIO()) as err:
             self.assertEqual(ab.main(["--bench-a", "/nonexistent", "--bench-b", FAKE, "--filter", "k"]), 2)
