@@ -3,7 +3,7 @@
 
 The classes are the book's; their forward passes call nnsimd instead of NumPy. The data and the weights
 come from NumPy's legacy generator exactly as `nnfs.init()` and `nnfs.datasets.spiral_data` make them
-(the nnfs package is not in Debian: its few lines are below). Prints the book's values:
+(the nnfs package is not in Debian: python/nnfs_numpy.py has its few lines). Prints the book's values:
 
     loss: 1.0986104
     acc: 0.34
@@ -11,32 +11,16 @@ come from NumPy's legacy generator exactly as `nnfs.init()` and `nnfs.datasets.s
 Run it with the module importable (after tools/run.sh, or PYTHONPATH=build/release/python); NNSIMD_ISA=sse2
 (or set_isa_cap) picks the instruction set.
 """
+import os
+import sys
+
 import numpy as np
 
 import nnsimd
 
-
-def nnfs_init():
-    """What nnfs.init() does to the generator: seed 0; randn returns float32 (np.dot's float64 compute and
-    cast, the other part of init, is nnsimd's float32 dense layer here)."""
-    np.random.seed(0)
-
-
-def randn(*shape):
-    return np.random.randn(*shape).astype(np.float32)
-
-
-def spiral_data(samples, classes):
-    """nnfs.datasets.spiral_data (nnfs 0.5.1), float32 points and uint8 labels."""
-    X = np.zeros((samples * classes, 2), dtype=np.float32)
-    y = np.zeros(samples * classes, dtype=np.uint8)
-    for class_number in range(classes):
-        ix = range(samples * class_number, samples * (class_number + 1))
-        r = np.linspace(0.0, 1, samples)
-        t = np.linspace(class_number * 4, (class_number + 1) * 4, samples) + randn(samples) * 0.2
-        X[ix] = np.c_[r * np.sin(t * 2.5), r * np.cos(t * 2.5)]
-        y[ix] = class_number
-    return X, y
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from nnfs_numpy import init as nnfs_init, randn, spiral_data  # noqa: E402  (nnfs's, with NumPy only)
 
 
 class Layer_Dense:

@@ -255,15 +255,25 @@ bool per_sample(const std::string& reduction) {
   throw error("reduction: '" + reduction + "', expected 'mean' or 'none'");
 }
 
+// The per-sample losses' array for reduction "none" (out, checked, or a new one) and its span; an empty
+// span for "mean".
+template <class T>
+std::span<T> per_sample_out(bool each, const std::optional<py::array>& out, std::size_t rows, const py::array& scores,
+                            const py::array& labels, py::array& losses) {
+  if (!each) return {};
+  losses = out ? *out : py::array(py::array_t<T>(static_cast<py::ssize_t>(rows)));
+  const std::span<T> span = vector_out<T>(losses, "out", rows);
+  if (overlap(losses, scores) || overlap(losses, labels)) throw error("out overlaps an input");
+  return span;
+}
+
 py::object categorical_cross_entropy(const py::array& probs, const py::array& y, double eps,
                                      const std::string& reduction, std::optional<py::array> out) {
   const bool each = per_sample(reduction);
   return by_dtype(probs, "probs", [&]<class T>() -> py::object {
     const auto P = view_of<T>(probs, "probs");
-    py::array losses = each ? (out ? *out : py::array(py::array_t<T>(static_cast<py::ssize_t>(P.rows))))
-                            : py::array_t<T>(0);
-    std::span<T> L = each ? vector_out<T>(losses, "out", P.rows) : std::span<T>{};
-    if (each && (overlap(losses, probs) || overlap(losses, y))) throw error("out overlaps an input");
+    py::array losses;
+    const std::span<T> L = per_sample_out<T>(each, out, P.rows, probs, y, losses);
     T mean;
     if (y.ndim() == 2) {
       const auto Y = view_of<T>(y, "labels (one-hot)");
@@ -283,10 +293,8 @@ py::object softmax_cross_entropy(const py::array& logits, const py::array& y, co
   const bool each = per_sample(reduction);
   return by_dtype(logits, "logits", [&]<class T>() -> py::object {
     const auto X = view_of<T>(logits, "logits");
-    py::array losses = each ? (out ? *out : py::array(py::array_t<T>(static_cast<py::ssize_t>(X.rows))))
-                            : py::array_t<T>(0);
-    std::span<T> L = each ? vector_out<T>(losses, "out", X.rows) : std::span<T>{};
-    if (each && (overlap(losses, logits) || overlap(losses, y))) throw error("out overlaps an input");
+    py::array losses;
+    const std::span<T> L = per_sample_out<T>(each, out, X.rows, logits, y, losses);
     const labels l = labels_of(y, "labels");
     T mean;
     {

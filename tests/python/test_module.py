@@ -256,11 +256,15 @@ def test_the_gil_is_released_during_a_kernel():
         nnsimd.dense_forward(x, w, b)
         kernel_s = time.perf_counter() - t0
         worker = threading.Thread(target=nnsimd.dense_forward, args=(x, w, b))
-        worker.start()
+        # This thread needs the GIL to go on: if the kernel held it, start() (which waits for the worker to
+        # begin, then for the GIL) or the loop would stall for the whole call.
         last, gap = time.perf_counter(), 0.0
-        while worker.is_alive():      # this loop needs the GIL: it stalls for the whole call if the kernel holds it
+        worker.start()
+        while True:
             now = time.perf_counter()
             gap, last = max(gap, now - last), now
+            if not worker.is_alive():
+                break
         worker.join()
         assert kernel_s > 0.02, "the kernel is too short to tell"
         assert gap < kernel_s / 2, f"the main thread stalled {gap:.3f} s during a {kernel_s:.3f} s kernel"
