@@ -117,7 +117,7 @@ def build_revision(rev, cmake_args=(), variant="", target=BENCH):
         run(["git", "-C", ROOT, "worktree", "add", "--detach", "--force", src, sha])
     if not os.path.exists(os.path.join(build, "CMakeCache.txt")):
         run(["cmake", "-S", src, "-B", build, "-DCMAKE_BUILD_TYPE=Release", "-DNNSIMD_OPENMP=ON",
-             "-DNNSIMD_BUILD_TESTS=OFF", *cmake_args])
+             "-DNNSIMD_BUILD_TESTS=OFF", "-DNNSIMD_BUILD_PYTHON=OFF", *cmake_args])
     log(f"ab: building {target[0]} of {rev} ({sha[:12]}) in {os.path.relpath(top, ROOT)}")
     t = time.time()
     run(["cmake", "--build", build, "-j", jobs(), "--target", target[0]])

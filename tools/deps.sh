@@ -15,10 +15,12 @@ set -euo pipefail
 
 # Compiler and build; xsimd (kernels), GoogleTest, Google Benchmark (+ compare.py, which needs scipy),
 # cpuinfo (CPU description), CLI11 and nlohmann-json (command line, results); Python for the plots;
-# Chart.js (copied into the HTML report by tools/report.py) and chromium (headless: the test that opens it).
+# Chart.js (copied into the HTML report by tools/report.py) and chromium (headless: the test that opens it);
+# pybind11 and Python's headers for the module (import nnsimd), pytest for its tests.
 CORE=(cmake g++ make pkg-config
       libxsimd-dev libgtest-dev libbenchmark-dev libbenchmark-tools libcpuinfo-dev libcli11-dev nlohmann-json3-dev
-      python3 python3-numpy python3-scipy python3-matplotlib libjs-chart.js chromium)
+      python3 python3-numpy python3-scipy python3-matplotlib libjs-chart.js chromium
+      python3-dev pybind11-dev python3-pytest)
 # What a user would pick instead of nnsimd: BLAS gemm, Eigen, oneDNN, XNNPACK (+ pthreadpool's header),
 # Sleef's vector exp/log. Debian's oneDNN CMake package looks for OpenCL itself and fails without its
 # development files, hence the two OpenCL packages.

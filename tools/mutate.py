@@ -349,7 +349,7 @@ def configure(tree: Path, build: Path, isas: str, log: Path) -> None:
     if (build / "CMakeCache.txt").exists():
         return
     rc, _ = run(["cmake", "-S", str(tree), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release", "-DNNSIMD_OPENMP=ON",
-                 "-DNNSIMD_BUILD_TESTS=ON", "-DNNSIMD_BUILD_BENCH=OFF", f"-DNNSIMD_ISAS={isas}"], tree, None, log)
+                 "-DNNSIMD_BUILD_TESTS=ON", "-DNNSIMD_BUILD_BENCH=OFF", "-DNNSIMD_BUILD_PYTHON=OFF", f"-DNNSIMD_ISAS={isas}"], tree, None, log)
     if rc != 0:
         sys.exit(f"mutate: configure failed (see {log})")
 

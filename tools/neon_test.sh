@@ -70,7 +70,7 @@ endif()
 CFG
 
 cmake -S "$root" -B "$build" -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DCMAKE_BUILD_TYPE=Release \
-  -DNNSIMD_BUILD_TESTS=ON -DNNSIMD_BUILD_BENCH=OFF -DNNSIMD_BUILD_CLI=OFF \
+  -DNNSIMD_BUILD_TESTS=ON -DNNSIMD_BUILD_BENCH=OFF -DNNSIMD_BUILD_CLI=OFF -DNNSIMD_BUILD_PYTHON=OFF \
   -DGTest_DIR="$gtest_dir" -Dxsimd_DIR="$xsimd_shim"
 cmake --build "$build" -j "$jobs"
 built=$(date +%s)

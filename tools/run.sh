@@ -4,7 +4,9 @@
 #   1. nnsimd info   - this machine, its ISAs, the dispatcher's choice;
 #   2. nnsimd demo   - the book's chapter-5 forward pass on the scalar reference and every ISA;
 #   3. nnsimd bench  - the quick benchmark matrix (under two minutes) and its summary table;
-#   4. the HTML report of the committed results/ (history per machine, across machines): build/report/.
+#   4. the HTML report of the committed results/ (history per machine, across machines): build/report/;
+#   5. the Python module: copied into the user's site-packages (no network), then the book's chapter-5
+#      script run through it (examples/chapter5.py).
 # Results go to build/release/results/<machine-id>/ (pass --full for a full run into results/).
 set -euo pipefail
 
@@ -33,3 +35,11 @@ echo; echo "=== nnsimd bench $mode"
 "$nnsimd" bench "$mode" --out "$out/${id:-this-machine}"
 echo; echo "=== tools/report.py"
 /usr/bin/python3 "$root/tools/report.py" --out "$root/build/report"
+
+# `import nnsimd` for Debian's /usr/bin/python3 from now on: the module built above, copied (not linked,
+# so a later rebuild or a removed build folder does not change it) into the user's site-packages.
+site="$(/usr/bin/python3 -m site --user-site)"
+mkdir -p "$site"
+cp "$root"/build/release/python/nnsimd.cpython-*.so "$site/"
+echo; echo "=== python3 examples/chapter5.py (import nnsimd from $site)"
+/usr/bin/python3 "$root/examples/chapter5.py"

@@ -11,8 +11,8 @@ except ImportError:
     print("numpy not available: skipped")
     sys.exit(77)
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import nnfs_numpy  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+import nnfs_numpy  # noqa: E402  (python/nnfs_numpy.py: nnfs's init and spiral_data with NumPy only)
 
 nnsimd, work = sys.argv[1], sys.argv[2]
 failures = 0

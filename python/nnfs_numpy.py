@@ -1,6 +1,8 @@
 """The book's chapter-5 script under nnfs.init()'s conventions, with NumPy only (nnfs itself is not
 packaged in Debian). nnfs 0.5.1's init(): np.random.seed(0); np.random.randn returns float32; np.zeros
-defaults to float32; np.dot computes in float64 and casts to float32. spiral_data as in nnfs.datasets."""
+defaults to float32; np.dot computes in float64 and casts to float32. spiral_data as in nnfs.datasets.
+Used by examples/chapter5.py (the script through `import nnsimd`) and cli/tests/check_data.py (src/data
+against it, bit for bit)."""
 import numpy as np
 
 _orig_randn = np.random.randn
