@@ -108,11 +108,12 @@ nnsimd::matrix_view<T> output_view(const py::array& a, const char* name) {
   return view_of<T>(a, name);
 }
 
-// A 1-D contiguous output of n values of T.
+// A 1-D contiguous output of n values of T (the losses, or argmax's int32 indices).
 template <class T>
 std::span<T> vector_out(const py::array& a, const char* name, std::size_t n) {
   if (!py::isinstance<py::array_t<T>>(a))
-    throw error(std::string(name) + ": dtype " + dtype_of(a) + ", expected " + dtype_name<T>());
+    throw error(std::string(name) + ": dtype " + dtype_of(a) + ", expected " +
+                py::str(py::dtype::of<T>()).cast<std::string>());
   if (a.ndim() != 1 || static_cast<std::size_t>(a.shape(0)) != n)
     throw error(std::string(name) + ": shape " + shape_of(a) + ", expected (" + std::to_string(n) + ",)");
   if (n > 1 && a.strides(0) != static_cast<py::ssize_t>(sizeof(T)))
@@ -197,21 +198,31 @@ py::array new_matrix(std::size_t rows, std::size_t cols) {
   return py::array_t<T>({static_cast<py::ssize_t>(rows), static_cast<py::ssize_t>(cols)});
 }
 
-// The output array: `out` checked (shape, dtype, writeable, no overlap with `inputs` except an allowed
-// in-place `same`), or a new one.
+// The output: `out` checked (dtype, shape, writeable, no overlap with `inputs` except an exact in-place
+// `in_place`), or a new array; with its view.
 template <class T>
-py::array output(const std::optional<py::array>& out, std::size_t rows, std::size_t cols,
-                 std::initializer_list<std::pair<const py::array*, const char*>> inputs, const py::array* in_place) {
-  if (!out) return new_matrix<T>(rows, cols);
+struct output_matrix {
+  py::array array;
+  nnsimd::matrix_view<T> view;
+};
+
+template <class T>
+output_matrix<T> output(const std::optional<py::array>& out, std::size_t rows, std::size_t cols,
+                        std::initializer_list<std::pair<const py::array*, const char*>> inputs,
+                        const py::array* in_place) {
+  if (!out) {
+    py::array y = new_matrix<T>(rows, cols);
+    return {y, view_of<T>(y, "out")};
+  }
   const py::array& o = *out;
-  output_view<T>(o, "out");
-  if (static_cast<std::size_t>(o.shape(0)) != rows || static_cast<std::size_t>(o.shape(1)) != cols)
+  const auto view = output_view<T>(o, "out");
+  if (view.rows != rows || view.cols != cols)
     throw error("out: shape " + shape_of(o) + ", expected (" + std::to_string(rows) + ", " + std::to_string(cols) + ")");
   for (const auto& [in, name] : inputs)
     if (overlap(o, *in) && !(in == in_place && same_layout(o, *in)))
       throw error(std::string("out overlaps ") + name +
                   (in == in_place ? " without being the same array (in place is allowed only exactly)" : ""));
-  return o;
+  return {o, view};
 }
 
 // ---- the kernels ---------------------------------------------------------------------------------
@@ -221,16 +232,15 @@ py::array dense(const py::array& x, const py::array& w, const py::array& b, std:
     const auto X = view_of<T>(x, "inputs");
     const auto W = view_of<T>(w, "weights");
     const std::span<const T> B = bias_span<T>(b, W.cols);
-    py::array y = output<T>(out, X.rows, W.cols, {{&x, "inputs"}, {&w, "weights"}, {&b, "biases"}}, nullptr);
-    const auto Y = output_view<T>(y, "out");
+    const auto y = output<T>(out, X.rows, W.cols, {{&x, "inputs"}, {&w, "weights"}, {&b, "biases"}}, nullptr);
     {
       py::gil_scoped_release release;
       if (relu)
-        nnsimd::dense_relu<T>(X, W, B, Y);
+        nnsimd::dense_relu<T>(X, W, B, y.view);
       else
-        nnsimd::dense_forward<T>(X, W, B, Y);
+        nnsimd::dense_forward<T>(X, W, B, y.view);
     }
-    return y;
+    return y.array;
   });
 }
 
@@ -238,13 +248,12 @@ template <class Kernel>
 py::array elementwise(const py::array& x, std::optional<py::array> out, Kernel&& kernel) {
   return by_dtype(x, "x", [&]<class T>() {
     const auto X = view_of<T>(x, "x");
-    py::array y = output<T>(out, X.rows, X.cols, {{&x, "x"}}, &x);
-    const auto Y = output_view<T>(y, "out");
+    const auto y = output<T>(out, X.rows, X.cols, {{&x, "x"}}, &x);
     {
       py::gil_scoped_release release;
-      kernel(nnsimd::const_matrix_view<T>(X), Y);
+      kernel(nnsimd::const_matrix_view<T>(X), y.view);
     }
-    return y;
+    return y.array;
   });
 }
 
@@ -323,13 +332,8 @@ py::array argmax(const py::array& x, std::optional<py::array> out) {
   return by_dtype(x, "x", [&]<class T>() {
     const auto X = view_of<T>(x, "x");
     py::array idx = out ? *out : py::array(py::array_t<std::int32_t>(static_cast<py::ssize_t>(X.rows)));
-    if (!py::isinstance<py::array_t<std::int32_t>>(idx) || idx.ndim() != 1 ||
-        static_cast<std::size_t>(idx.shape(0)) != X.rows || (X.rows > 1 && idx.strides(0) != 4))
-      throw error("out: dtype " + dtype_of(idx) + " shape " + shape_of(idx) + ", expected contiguous int32 of shape (" +
-                  std::to_string(X.rows) + ",)");
-    if (!idx.writeable()) throw error("out: the array is read-only");
+    const std::span<std::int32_t> I = vector_out<std::int32_t>(idx, "out", X.rows);
     if (overlap(idx, x)) throw error("out overlaps x");
-    const std::span<std::int32_t> I{static_cast<std::int32_t*>(idx.mutable_data()), X.rows};
     {
       py::gil_scoped_release release;
       nnsimd::argmax<T>(X, I);
@@ -366,16 +370,15 @@ class packed_layer {
   static py::array run(const nnsimd::packed_dense<T>& layer, const py::array& x, const std::optional<py::array>& out,
                        bool relu) {
     const auto X = view_of<T>(x, "inputs");
-    py::array y = output<T>(out, X.rows, layer.n_neurons(), {{&x, "inputs"}}, nullptr);
-    const auto Y = output_view<T>(y, "out");
+    const auto y = output<T>(out, X.rows, layer.n_neurons(), {{&x, "inputs"}}, nullptr);
     {
       py::gil_scoped_release release;
       if (relu)
-        nnsimd::dense_relu<T>(X, layer, Y);
+        nnsimd::dense_relu<T>(X, layer, y.view);
       else
-        nnsimd::dense_forward<T>(X, layer, Y);
+        nnsimd::dense_forward<T>(X, layer, y.view);
     }
-    return y;
+    return y.array;
   }
 
   static layer pack(const py::array& w, const py::array& b) {
