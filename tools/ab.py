@@ -100,27 +100,35 @@ def git(args):
     return run(["git", "-C", ROOT] + args).strip()
 
 
-def build_revision(rev, cmake_args=(), variant="", target=BENCH):
-    """nnsimd_bench of a git revision, built once in build/ab/<commit>[-<variant>]/ (a variant of its own
-    for extra CMake arguments, or a name: two builds of one commit for a no-change comparison)."""
+def revision_folder(sha, variant=""):
+    """build/ab/<commit>[-<variant>]: a revision's worktree (src/) and its build (build/)."""
+    return os.path.join(ROOT, "build", "ab", sha[:12] + ("-" + variant if variant else ""))
+
+
+def build_revision(rev, cmake_args=(), variant="", target=BENCH, jobs_=None):
+    """A target (nnsimd_bench by default) of a git revision, built once in revision_folder() (a variant of
+    its own for extra CMake arguments, or a name: two builds of one commit for a no-change comparison)."""
     try:
         sha = git(["rev-parse", "--verify", "--quiet", rev + "^{commit}"])
     except Failure:
         raise Failure(f"'{rev}' is not a commit of this repository")
     if cmake_args and not variant:
         variant = re.sub(r"[^A-Za-z0-9]+", "_", "_".join(cmake_args)).strip("_")[:40]
-    top = os.path.join(ROOT, "build", "ab", sha[:12] + ("-" + variant if variant else ""))
+    top = revision_folder(sha, variant)
     src, build = os.path.join(top, "src"), os.path.join(top, "build")
     binary = os.path.join(build, target[1])
     if not os.path.isdir(src):
         os.makedirs(top, exist_ok=True)
         run(["git", "-C", ROOT, "worktree", "add", "--detach", "--force", src, sha])
-    if not os.path.exists(os.path.join(build, "CMakeCache.txt")):
-        run(["cmake", "-S", src, "-B", build, "-DCMAKE_BUILD_TYPE=Release", "-DNNSIMD_OPENMP=ON",
-             "-DNNSIMD_BUILD_TESTS=OFF", "-DNNSIMD_BUILD_PYTHON=OFF", *cmake_args])
+    # Configured on every call (a second or two on an existing cache), with every option that matters set
+    # explicitly: a folder configured by another version of this tool keeps its cached options otherwise
+    # (one had NNSIMD_BUILD_CLI=OFF and could not build nnsimd_cli).
+    run(["cmake", "-S", src, "-B", build, "-DCMAKE_BUILD_TYPE=Release", "-DNNSIMD_OPENMP=ON",
+         "-DNNSIMD_BUILD_TESTS=OFF", "-DNNSIMD_BUILD_BENCH=ON", "-DNNSIMD_BUILD_CLI=ON",
+         "-DNNSIMD_BUILD_PYTHON=OFF", *cmake_args])
     log(f"ab: building {target[0]} of {rev} ({sha[:12]}) in {os.path.relpath(top, ROOT)}")
     t = time.time()
-    run(["cmake", "--build", build, "-j", jobs(), "--target", target[0]])
+    run(["cmake", "--build", build, "-j", str(jobs_ or jobs()), "--target", target[0]])
     log(f"ab: built in {time.time() - t:.0f} s")
     if not os.path.exists(binary):
         raise Failure(f"{rev}: no {target[0]} after the build (too old a commit?)")
@@ -346,22 +354,14 @@ def compare(side_a, side_b, args):
                     (pair["proxy_ratio"] and abs(math.log(pair["proxy_ratio"]) - centre) > proxy_limit))
 
     redo_budget = args.pairs if args.max_redo is None else args.max_redo
+    # Each disturbed pair, in order, is replaced by a new one while the budget lasts; the new pair is
+    # appended, so this loop judges it in turn. Past the budget, disturbed pairs are used as they are.
     for pair in pairs:
         pair["disturbed"] = disturbed(pair)
-    # Each disturbed pair, in order, is replaced by a new one (appended, so judged in turn) while the
-    # budget lasts; past the budget, disturbed pairs are used as they are.
-    k = 0
-    while k < len(pairs):
-        pair = pairs[k]
-        if "used" not in pair:
-            if pair["disturbed"] and redo_budget > 0:
-                redo_budget -= 1
-                pair["used"] = False
-                new = run_pair()
-                new["disturbed"] = disturbed(new)
-            else:
-                pair["used"] = True
-        k += 1
+        pair["used"] = not pair["disturbed"] or redo_budget <= 0
+        if not pair["used"]:
+            redo_budget -= 1
+            run_pair()
     times = {s: {n: [p["times"][s][n] for p in pairs if p["used"]] for n in names} for s in "AB"}
     for i, pair in enumerate(pairs):
         del pair["times"]

@@ -10,8 +10,9 @@ picks some), reads every bench-*.json through tools/nnsimd_results.py and prints
 host, mode), the noise level, and every step found; --benchmark prints those series whole, --json writes
 the history (what tools/report.py draws).
 
-backfill: builds each REV in a folder of its own (a git worktree under build/backfill/<commit>, the release
-preset, only the targets nnsimd_bench and nnsimd_cli: the benchmark and the command line), runs
+backfill: builds each REV in a folder of its own (tools/ab.py's build_revision: a git worktree and a
+Release build under build/ab/<commit>, only the targets nnsimd_bench and nnsimd_cli: the benchmark and the
+command line, shared with A/B comparisons of that commit), runs
 `nnsimd bench --quick` on --filter plus the machine limits those benchmarks are held to, and writes the
 run, compacted, into
 results/<machine-id>/bench-quick-<stamp>.json: a point of that machine's history, placed by its commit.
@@ -60,6 +61,7 @@ ROOT = os.path.abspath(os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
 import numpy as np  # noqa: E402
 
+import ab  # noqa: E402  (build_revision: a commit's worktree and build, shared with the A/B comparison)
 import nnsimd_results as R  # noqa: E402
 
 MIN_POINTS = 3
@@ -393,10 +395,9 @@ def backfill_filter(names, user_filter):
     return "^(" + "|".join(regex_literal(n) for n in chosen) + ")$", selected
 
 
-def run(cmd, cwd=None, log=None):
+def run(cmd, cwd=None):
     print("history backfill: $ %s" % " ".join(cmd), flush=True)
-    p = subprocess.run(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT if log else None, text=True)
-    return p.returncode
+    return subprocess.run(cmd, cwd=cwd, text=True).returncode
 
 
 def backfill_one(rev, user_filter, results_dir, jobs, clean):
@@ -408,23 +409,13 @@ def backfill_one(rev, user_filter, results_dir, jobs, clean):
     if missing:
         raise BackfillError("commit %s (%s) is too old to backfill: it lacks %s" % (
             short, git("log", "-1", "--format=%cs %s", sha)[:80], "; ".join(missing)))
-    base = os.path.join(ROOT, "build", "backfill", short)
+    try:
+        bench, _ = ab.build_revision(sha, target=ab.BENCH, jobs_=jobs)
+        cli, _ = ab.build_revision(sha, target=ab.CLI, jobs_=jobs)
+    except ab.Failure as e:
+        raise BackfillError("%s: %s (is everything installed? tools/deps.sh)" % (short, e))
+    base = ab.revision_folder(sha)
     src = os.path.join(base, "src")
-    if not os.path.exists(os.path.join(src, ".git")):
-        os.makedirs(base, exist_ok=True)
-        git("worktree", "add", "--detach", src, sha)
-    build = os.path.join(src, "build", "release")
-    logpath = os.path.join(base, "build.log")
-    with open(logpath, "a") as log:
-        if run(["cmake", "--preset", "release"], cwd=src, log=log) != 0:
-            raise BackfillError("configuring %s failed (cmake --preset release); see %s" % (short, logpath))
-        if run(["cmake", "--build", build, "-j%d" % jobs, "--target", "nnsimd_bench", "nnsimd_cli"], cwd=src, log=log) != 0:
-            raise BackfillError("building %s failed (targets nnsimd_bench, nnsimd_cli); see %s" % (short, logpath))
-    bench = os.path.join(build, "bench", "nnsimd_bench")
-    cli = os.path.join(build, "cli", "nnsimd")
-    for exe in (bench, cli):
-        if not os.access(exe, os.X_OK):
-            raise BackfillError("%s: %s was not built (is libbenchmark-dev installed? tools/deps.sh)" % (short, exe))
     p = subprocess.run([bench, "--quick", "--benchmark_list_tests"], capture_output=True, text=True)
     if p.returncode != 0:
         raise BackfillError("%s: nnsimd_bench --benchmark_list_tests failed: %s" % (short, p.stderr.strip()[-300:]))
