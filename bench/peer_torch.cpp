@@ -17,6 +17,10 @@
 #include <ATen/Version.h>
 #include <c10/core/InferenceMode.h>
 
+#include <link.h>
+
+#include <climits>
+#include <cstdlib>
 #include <string>
 
 #include "peer.hpp"
@@ -165,12 +169,32 @@ std::string config_value(const std::string& config, const std::string& key, cons
   return config.substr(from, config.find_first_of(ends, from) - from);
 }
 
+// ATen's "generic" BLAS is whatever Debian's libblas.so.3 alternative points at: the folder of the file
+// the process really loaded ("openblas-pthread", "blas" for the reference BLAS, "blis-openmp", ...).
+std::string loaded_blas() {
+  std::string found = "libblas.so.3 not loaded";
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, std::size_t, void* data) {
+        const std::string name = info->dlpi_name ? info->dlpi_name : "";
+        char real[PATH_MAX];
+        if (name.find("/libblas.so") != std::string::npos && realpath(name.c_str(), real)) {
+          const std::string path = real;
+          const auto slash = path.rfind('/');
+          const auto parent = path.rfind('/', slash - 1);
+          *static_cast<std::string*>(data) = "libblas.so.3 from " + path.substr(parent + 1, slash - parent - 1);
+        }
+        return 0;
+      },
+      &found);
+  return found;
+}
+
 const char* code() {
   static const std::string s = [] {
     const std::string config = at::show_config();
     return "ATen CPU capability " + config_value(config, "CPU capability usage: ", "\n") + ", BLAS " +
-           config_value(config, "BLAS_INFO=", ", \n") + ", " + std::to_string(at::get_num_threads()) +
-           " intra-op thread(s)";
+           config_value(config, "BLAS_INFO=", ", \n") + " (" + loaded_blas() + "), " +
+           std::to_string(at::get_num_threads()) + " intra-op thread(s)";
   }();
   return s.c_str();
 }
