@@ -15,7 +15,9 @@
 //   <isa>           nnsimd's xsimd kernels, 1 thread
 //   <isa>_t<N>      the same with N = 2 .. cores OpenMP threads, default parallel threshold (so small
 //                   shapes stay on one thread); best ISA and float only
-//   peer_<lib>      Eigen, OpenBLAS, oneDNN, XNNPACK where found at configure time, 1 thread
+//   peer_<lib>      Eigen, OpenBLAS, oneDNN, XNNPACK, PyTorch's ATen where found at configure time, 1 thread
+//   peer_<lib>_t<N> the same on N = 2 .. cores threads, for the kernels the library parallelizes itself
+//                   (peer_api::parallel); float only
 // Every implementation's output is checked once against the long-double oracle within a derived
 // bound (problem.hpp) before it is timed; a disagreement is reported with SkipWithError, and makes the
 // exit status 1 when the implementation is nnsimd's own (a peer's is only reported).
@@ -203,6 +205,14 @@ std::vector<impl> implementations() {
     if (p->corrected_env && p->corrected_env())
       benchmark::AddCustomContext("nnsimd_" + x.name + "_fix_env", p->corrected_env());
     out.push_back(x);
+    if (p->parallel)
+      for (int n = 2; n <= cores; ++n) {
+        impl t = x;
+        t.name += "_t" + std::to_string(n);
+        t.threads = n;
+        t.f32_only = true;
+        out.push_back(t);
+      }
   }
   return out;
 }
@@ -231,11 +241,11 @@ problem<T>& problem_for(kernel k, const shape& s) {
 }
 
 template <class T>
-peer_op make_peer(const peer_api& p, problem<T>& pr) {
+peer_op make_peer(const peer_api& p, problem<T>& pr, int threads) {
   if constexpr (sizeof(T) == 4)
-    return p.make_f32(pr.view());
+    return p.make_f32(pr.view(), threads);
   else
-    return p.make_f64(pr.view());
+    return p.make_f64(pr.view(), threads);
 }
 
 template <class T>
@@ -244,7 +254,7 @@ void run_case(benchmark::State& st, kernel k, shape s, const impl& im, bool chec
   set_num_threads(im.threads);
   peer_op op;
   if (im.peer) {
-    op = make_peer(*im.peer, pr);
+    op = make_peer(*im.peer, pr, im.threads);
     if (op.error) {
       st.SkipWithError(op.error);
       return;
@@ -295,8 +305,9 @@ void run_case(benchmark::State& st, kernel k, shape s, const impl& im, bool chec
   st.counters["ws_bytes"] = C(pr.ws_bytes());
   std::string label = pr.roof;
   // An N-thread row says how many threads its calls used: 1 when the call is below the parallel threshold
-  // (the same code as the one-thread row; their ratio is then the run's noise).
-  if (!im.peer && im.threads > 1) label += " threads=" + std::to_string(detail::threads_used);
+  // (the same code as the one-thread row; their ratio is then the run's noise). A peer's says how many it
+  // was given; the library decides how many of them a call uses.
+  if (im.threads > 1) label += " threads=" + std::to_string(im.peer ? im.threads : detail::threads_used);
   if (op.impl && *op.impl) {  // one token: the results module reads labels as space-separated key=value
     std::string impl = op.impl;
     for (char& c : impl)
@@ -428,6 +439,7 @@ void register_kernels(const std::vector<impl>& impls) {
       for (const impl& im : impls) {
         if (im.f32_only && sizeof(T) != 4) continue;
         if (im.peer && !im.peer->supports(k, sizeof(T) == 8)) continue;
+        if (im.peer && im.threads > 1 && !im.peer->parallel(k)) continue;
         // The reference's packed kernels are dense_forward's loops on a copy of w: timed there only.
         if (info.packed && im.slow) continue;
         // Quick mode: no reference dense above 2^28 flops (0.1-10 s per call), and the 2048^3 square
@@ -746,8 +758,9 @@ int main(int argc, char** argv) {
   int n = static_cast<int>(args.size());
   args.push_back(nullptr);
 
-  // Peers run on one thread: oneDNN and Eigen follow OpenMP's default, which this sets; nnsimd's own
-  // thread count is set per benchmark.
+  // Peers run on one thread unless their row says _t<N>: oneDNN and Eigen follow OpenMP's default, which
+  // this sets (a peer's N-thread setup changes it and its destroy sets it back); nnsimd's own thread count
+  // is set per benchmark.
 #if defined(_OPENMP)
   omp_set_num_threads(1);
 #endif

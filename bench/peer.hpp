@@ -39,7 +39,8 @@ struct io {
   T eps;                       // cce clipping
 };
 
-// A prepared peer call: run(state) does the timed work, destroy(state) frees what make_* allocated.
+// A prepared peer call: run(state) does the timed work, destroy(state) frees what make_* allocated (and
+// puts the library back on one thread).
 // state == nullptr with error == nullptr means "not supported"; error != nullptr means setup failed.
 struct peer_op {
   void (*run)(void*) = nullptr;
@@ -55,8 +56,10 @@ struct peer_api {
   const char* name;   // the implementation is named "peer_<name>"
   const char* isa;    // nnsimd ISA the peer's file was compiled for ("" = baseline): registered only if runnable
   bool (*supports)(kernel k, bool f64);
-  peer_op (*make_f32)(const io<float>&);
-  peer_op (*make_f64)(const io<double>&);
+  // Set up one case to run on `threads` threads (1 unless parallel(k) said yes; the driver's N-thread rows
+  // are float only, as nnsimd's own).
+  peer_op (*make_f32)(const io<float>&, int threads);
+  peer_op (*make_f64)(const io<double>&, int threads);
   // Which code the peer runs on this CPU, as the library reports it (OpenBLAS's core, oneDNN's effective
   // ISA, Eigen's compiled SIMD sets) or, where it offers no query, inferred and marked "inferred". A
   // peer whose own detection falls back below what the CPU runs says so with "FALLBACK". Recorded in the
@@ -67,10 +70,15 @@ struct peer_api {
   // a process of its own: `nnsimd bench` reruns the peer's rows with it, named peer_<name>_corrected.
   // nullptr when the peer runs its best code already (or has no such setting).
   const char* (*corrected_env)();
+  // Which kernels the library itself runs on several threads (its GEMM, its OpenMP or thread-pool
+  // operators): those get rows peer_<name>_t<N> at N = 2 .. cores, timed in real time like nnsimd's
+  // <isa>_t<N>. nullptr: one thread only. A kernel the library does not parallelize gets no N-thread row:
+  // its one-thread row is what a user gets from it at any thread count.
+  bool (*parallel)(kernel k);
 };
 
 // A peer registers itself from its own file, at namespace scope:
-//   const peer_api api{"mylib", "", &supports, &make_f32, &make_f64, &code, nullptr};
+//   const peer_api api{"mylib", "", &supports, &make_f32, &make_f64, &code, nullptr, &parallel};
 //   const peer_registration registration(api);
 // so adding a peer is its peer_<name>.cpp and its block in bench/CMakeLists.txt (which finds the library
 // and adds the file); the driver times every peer linked in.

@@ -1,5 +1,7 @@
 // Peer: Eigen 3.4, written as a user would, with Eigen's vectorized expressions (compiled with the
-// widest nnsimd ISA's flags: Eigen picks its packets at compile time). One thread (setNbThreads(1)).
+// widest nnsimd ISA's flags: Eigen picks its packets at compile time). One thread (setNbThreads(1)), or
+// N in the _t<N> rows, where Eigen's GEMM splits its work over OpenMP threads (its other expressions run on
+// one thread: no N-thread rows).
 //   dense: Y = X W (Eigen's GEMM) then Y.rowwise() += b (and .cwiseMax(0) for dense_relu)
 //   relu / clip: cwiseMax / cwiseMin over the flat array
 //   softmax, softmax_cross_entropy: row by row, (row - max).exp() and its sum
@@ -118,15 +120,20 @@ bool supports(kernel k, bool) {
   }
 }
 
+bool parallel(kernel k) { return k == kernel::dense_forward || k == kernel::dense_relu; }
+
 template <class T>
-peer_op make(const io<T>& a) {
-  Eigen::setNbThreads(1);
+peer_op make(const io<T>& a, int threads) {
+  Eigen::setNbThreads(threads);
   auto* s = new state<T>{a, {}};
   if (a.k == kernel::categorical_cross_entropy) s->picked.resize(static_cast<Eigen::Index>(a.rows));
   peer_op op;
   op.state = s;
   op.run = [](void* p) { static_cast<state<T>*>(p)->run(); };
-  op.destroy = [](void* p) { delete static_cast<state<T>*>(p); };
+  op.destroy = [](void* p) {
+    delete static_cast<state<T>*>(p);
+    Eigen::setNbThreads(1);
+  };
   return op;
 }
 
@@ -138,7 +145,7 @@ const char* code() {
 }
 
 // Registered from this file: the driver runs every peer linked in (peer.hpp, peer_registration).
-const peer_api api{"eigen", NNSIMD_BENCH_EIGEN_ISA, &supports, &make<float>, &make<double>, &code, nullptr};
+const peer_api api{"eigen", NNSIMD_BENCH_EIGEN_ISA, &supports, &make<float>, &make<double>, &code, nullptr, &parallel};
 const peer_registration registration(api);
 }  // namespace
 

@@ -1,5 +1,5 @@
 // Peer: oneDNN 2.6 (Debian's libdnnl, GCC OpenMP runtime; one thread via omp_set_num_threads(1) in
-// main.cpp). float only: its CPU primitives have no f64.
+// main.cpp, N in the _t<N> rows). float only: its CPU primitives have no f64.
 //   dense_forward / dense_relu: inner product (forward_inference), weights in the layout oneDNN picks
 //     (format any), reordered from the book's n_in x n_out once at setup as an inference user does
 //     (XNNPACK packs its weights at setup too); dense_relu as an eltwise_relu post-op
@@ -7,6 +7,10 @@
 //   softmax: softmax_forward along axis 1
 //   softmax_cross_entropy: logsoftmax_forward along axis 1 into a scratch matrix, then -row[label]
 #include <dnnl.hpp>
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
 
 #include <string>
 #include <unordered_map>
@@ -123,7 +127,18 @@ bool supports(kernel k, bool f64) {
   }
 }
 
-peer_op make_f32(const io<float>& a) {
+// Every oneDNN primitive here splits its work over OpenMP threads.
+bool parallel(kernel k) { return supports(k, false); }
+
+void set_omp_threads([[maybe_unused]] int threads) {
+#if defined(_OPENMP)
+  omp_set_num_threads(threads);
+#endif
+}
+
+peer_op make_f32(const io<float>& a, int threads) {
+  // oneDNN's OpenMP runtime is the process's (libgomp): its primitives use omp_get_max_threads() threads.
+  set_omp_threads(threads);
   peer_op op;
   auto* s = new state;
   s->a = a;
@@ -133,17 +148,21 @@ peer_op make_f32(const io<float>& a) {
     static thread_local std::string msg;
     msg = std::string("oneDNN setup failed: ") + e.what();
     delete s;
+    set_omp_threads(1);
     op.error = msg.c_str();
     return op;
   }
   op.state = s;
   op.impl = s->impl.c_str();
   op.run = [](void* p) { static_cast<state*>(p)->run(); };
-  op.destroy = [](void* p) { delete static_cast<state*>(p); };
+  op.destroy = [](void* p) {
+    delete static_cast<state*>(p);
+    set_omp_threads(1);
+  };
   return op;
 }
 
-peer_op make_f64(const io<double>&) { return {}; }
+peer_op make_f64(const io<double>&, int) { return {}; }
 
 const char* code() {
   static const std::string s = [] {
@@ -167,7 +186,7 @@ const char* code() {
 }
 
 // Registered from this file: the driver runs every peer linked in (peer.hpp, peer_registration).
-const peer_api api{"onednn", "", &supports, &make_f32, &make_f64, &code, nullptr};
+const peer_api api{"onednn", "", &supports, &make_f32, &make_f64, &code, nullptr, &parallel};
 const peer_registration registration(api);
 }  // namespace
 

@@ -1,12 +1,15 @@
 // Peer: OpenBLAS cblas_sgemm / cblas_dgemm, for dense only: y rows are first set to the bias, then
 // y = 1 * x w + 1 * y (the usual GEMM-with-bias idiom); dense_relu adds a plain loop for the max.
-// Forced to one thread (openblas_set_num_threads(1)): OpenBLAS's pthreads busy-spin for about 100 ms
-// after a multi-threaded call and would steal the second core from the benchmarks that follow.
+// One thread (openblas_set_num_threads(1)) except in the _t<N> rows. OpenBLAS's pthreads busy-spin for
+// about 100 ms after a multi-threaded call and would steal a core from the benchmark that follows: an
+// N-thread case's destroy sets one thread again and waits that long.
 #include <cblas.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 
 #include "peer.hpp"
 
@@ -28,13 +31,23 @@ void gemm(const io<T>& a) {
 // No prepacked weights in the CBLAS interface: timed as dense_forward / dense_relu only.
 bool supports(kernel k, bool) { return k == kernel::dense_forward || k == kernel::dense_relu; }
 
+// Its GEMM is threaded; the bias and ReLU loops around it are not.
+bool parallel(kernel k) { return supports(k, false); }
+
 template <class T>
-peer_op make(const io<T>& a) {
-  openblas_set_num_threads(1);
+peer_op make(const io<T>& a, int threads) {
+  openblas_set_num_threads(threads);
   peer_op op;
   op.state = new io<T>(a);
   op.run = [](void* p) { gemm(*static_cast<io<T>*>(p)); };
-  op.destroy = [](void* p) { delete static_cast<io<T>*>(p); };
+  if (threads > 1)
+    op.destroy = [](void* p) {
+      delete static_cast<io<T>*>(p);
+      openblas_set_num_threads(1);
+      std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    };
+  else
+    op.destroy = [](void* p) { delete static_cast<io<T>*>(p); };
   return op;
 }
 
@@ -96,7 +109,7 @@ const char* corrected_env() {
 }
 
 // Registered from this file: the driver runs every peer linked in (peer.hpp, peer_registration).
-const peer_api api{"openblas", "", &supports, &make<float>, &make<double>, &code, &corrected_env};
+const peer_api api{"openblas", "", &supports, &make<float>, &make<double>, &code, &corrected_env, &parallel};
 const peer_registration registration(api);
 }  // namespace
 

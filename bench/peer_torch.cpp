@@ -1,6 +1,7 @@
 // Peer: PyTorch's ATen (Debian's libtorch 1.13), the ops a PyTorch user calls, on tensors that view the
 // case's buffers (from_blob: no copy), under c10::InferenceMode, writing into preallocated outputs with the
-// _out variants so allocation is not timed. One intra-op thread (at::set_num_threads(1)).
+// _out variants so allocation is not timed. One intra-op thread (at::set_num_threads(1)), or N in the
+// _t<N> rows (ATen's intra-op pool: OpenMP in Debian's build; every op here is parallel above its grain).
 //   dense, dense_relu:          addmm_out(y, b, x, w) (torch.nn.functional.linear's CPU path), then relu_
 //   relu:                       clamp_min_out(y, x, 0) (relu has no _out variant; the same values, NaN kept)
 //   clip:                       clamp_out(y, x, lo, hi)
@@ -143,20 +144,26 @@ bool supports(kernel k, bool) {
   }
 }
 
+bool parallel(kernel k) { return supports(k, false); }
+
 template <class T>
-peer_op make(const io<T>& a) {
-  at::set_num_threads(1);
+peer_op make(const io<T>& a, int threads) {
+  at::set_num_threads(threads);
   peer_op op;
   try {
     op.state = new state<T>(a);
   } catch (const std::exception& e) {
     static thread_local std::string message;
     message = e.what();
+    at::set_num_threads(1);
     op.error = message.c_str();
     return op;
   }
   op.run = [](void* s) { static_cast<state<T>*>(s)->run(); };
-  op.destroy = [](void* s) { delete static_cast<state<T>*>(s); };
+  op.destroy = [](void* s) {
+    delete static_cast<state<T>*>(s);
+    at::set_num_threads(1);
+  };
   return op;
 }
 
@@ -193,15 +200,15 @@ const char* code() {
   static const std::string s = [] {
     const std::string config = at::show_config();
     return "ATen CPU capability " + config_value(config, "CPU capability usage: ", "\n") + ", BLAS " +
-           config_value(config, "BLAS_INFO=", ", \n") + " (" + loaded_blas() + "), " +
-           std::to_string(at::get_num_threads()) + " intra-op thread(s)";
+           config_value(config, "BLAS_INFO=", ", \n") + " (" + loaded_blas() + "), parallel backend " +
+           config_value(at::get_parallel_info(), "ATen parallel backend: ", "\n");
   }();
   return s.c_str();
 }
 
 // Registered from this file, after the other peers (bench/CMakeLists.txt adds it last): a multi-threaded
 // ATen call leaves its pool's threads spinning for a while.
-const peer_api api{"torch", "", &supports, &make<float>, &make<double>, &code, nullptr};
+const peer_api api{"torch", "", &supports, &make<float>, &make<double>, &code, nullptr, &parallel};
 const peer_registration registration(api);
 }  // namespace
 

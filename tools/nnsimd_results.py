@@ -89,8 +89,9 @@ def parse_impl(impl):
         return None, 1, "scalar"
     if impl.startswith("autovec_"):
         return impl[len("autovec_"):], 1, "autovec"
-    if impl.startswith("peer_"):
-        return None, 1, "peer"
+    if impl.startswith("peer_"):  # peer_<lib>[_corrected][_t<N>]
+        m = re.search(r"_t(\d+)$", impl)
+        return None, int(m.group(1)) if m else 1, "peer"
     m = re.match(r"^([a-z0-9]+?)(?:_t(\d+))?$", impl)
     if m and m.group(1) in ISAS:
         return m.group(1), int(m.group(2) or 1), "xsimd"
@@ -98,10 +99,11 @@ def parse_impl(impl):
 
 
 def parse_peer(impl):
-    """'peer_openblas_corrected' -> ('openblas', True); 'peer_eigen' -> ('eigen', False); else (None, False)."""
+    """'peer_openblas_corrected' -> ('openblas', True); 'peer_eigen' -> ('eigen', False); a _t<N> suffix (the
+    peer on N threads) is dropped: 'peer_torch_t2' -> ('torch', False); else (None, False)."""
     if not impl or not impl.startswith("peer_"):
         return None, False
-    lib = impl[len("peer_"):]
+    lib = re.sub(r"_t\d+$", "", impl[len("peer_"):])
     if lib.endswith("_corrected"):
         return lib[:-len("_corrected")], True
     return lib, False
@@ -288,9 +290,10 @@ class Result:
         seen = {b.isa for b in self.kernel_benches() if b.kind == "xsimd"}
         return [i for i in ISAS if i in seen]
 
-    def peers(self):
-        """The peer impls this run timed (peer_<lib>, peer_<lib>_corrected), sorted."""
-        return sorted({b.impl for b in self.kernel_benches() if b.kind == "peer"})
+    def peers(self, threads=1):
+        """The peer impls this run timed on `threads` threads (peer_<lib>, peer_<lib>_corrected, with _t<N>
+        for N > 1), sorted."""
+        return sorted({b.impl for b in self.kernel_benches() if b.kind == "peer" and b.threads == threads})
 
     def peer_codes(self):
         """peer impl -> which code it ran (context nnsimd_peer_<name>_code; absent in runs before it)."""
@@ -348,6 +351,9 @@ def compute_limit(res, kind, dtype, b):
             return one * b.threads, "%s %s%s%s" % (kind, b.isa, " " + impl if impl else "",
                                                   " x%d" % b.threads if b.threads > 1 else "")
     best = res.best_isa_limit(kind, dtype)  # scalar, peers, or an ISA whose limit was not measured
+    if b.threads > 1 and best:  # a peer on N threads: the best ISA's N-thread limit, else N x one thread's
+        tn = [v for k, v in res.limits.items() if k[:2] == (kind, dtype) and len(k) == 4 and k[3] == "t%d" % b.threads]
+        return (max(tn), "%s best t%d" % (kind, b.threads)) if tn else (best * b.threads, "%s best x%d" % (kind, b.threads))
     return best, "%s best" % kind
 
 
@@ -511,8 +517,16 @@ def figures(res, group, model=None):
     scalar = group.get("scalar")
     autovec = {b.isa: b for b in group.values() if b.kind == "autovec"}
     best_av = min(autovec.values(), key=lambda b: b.seconds) if autovec else None
+    # A peer is compared with our rows of at least its thread count: a one-thread row of ours with the
+    # one-thread peers, an N-thread row with every peer row of at most N threads (a library that does not
+    # parallelize a kernel gives a user its one-thread time at any thread count).
     peers = [b for b in group.values() if b.kind == "peer"]
-    best_peer = min(peers, key=lambda b: b.seconds) if peers else None
+    one = [b for b in peers if b.threads == 1]
+    best_peer = min(one, key=lambda b: b.seconds) if one else None
+
+    def peers_for(b):
+        return [p for p in peers if p.threads <= b.threads]
+
     out = {}
     for impl in sorted(group, key=impl_order):
         b = group[impl]
@@ -527,8 +541,8 @@ def figures(res, group, model=None):
             "roof": r.fraction,
             "roof_what": r.what,
             "roof_rate": r.rate,
-            "vs_peer": best_peer.seconds / b.seconds if best_peer and b.kind == "xsimd" else None,
-            "vs_peers": {p.impl: p.seconds / b.seconds for p in peers} if b.kind == "xsimd" else {},
+            "vs_peer": min(p.seconds for p in peers_for(b)) / b.seconds if b.kind == "xsimd" and peers_for(b) else None,
+            "vs_peers": {p.impl: p.seconds / b.seconds for p in peers_for(b)} if b.kind == "xsimd" else {},
         }
     return out, best_peer, best_av
 

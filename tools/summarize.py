@@ -38,10 +38,18 @@ from nnsimd_results import (  # noqa: E402,F401
 
 
 # --- markdown --------------------------------------------------------------------------------------------
+# The book's own systems, one thread (issue 14): NumPy running the book's code as the book runs it (after
+# nnfs.init(), whose np.dot computes float32 products in float64: peer_numpy_nnfs where the run has it,
+# else plain NumPy), and PyTorch's ATen.
+BOOK_PEERS = (("× NumPy (the book's code)", ("peer_numpy_nnfs", "peer_numpy")), ("× PyTorch", ("peer_torch",)))
+
+
 def headline(res):
     """Per kernel and dtype, per ISA (xsimd, one thread): geometric mean over shapes of the speed-up over
     scalar and over the same ISA's auto-vectorized loops (its minimum in brackets: where the compiler
-    comes closest), and of the fraction of roofline; plus our best vs the best peer."""
+    comes closest), and of the fraction of roofline; our best vs the best peer; and NumPy's (the book's
+    code) and PyTorch's time over our best, geometric mean over shapes with the book's shape in brackets.
+    A column no row has is left out."""
     rows = {}
     isas_seen = []
     for (kernel, dtype, shape), group in res.groups().items():
@@ -59,8 +67,19 @@ def headline(res):
         if best_peer and ours:
             best = min(ours, key=lambda f: f["time"])
             rows.setdefault((kernel, dtype), {}).setdefault("_peer", []).append(best_peer.seconds / best["time"])
+        if ours:
+            best = min(ours, key=lambda f: f["time"])
+            for col, impls in BOOK_PEERS:
+                b = next((group[i] for i in impls if i in group), None)
+                if b:
+                    r = rows.setdefault((kernel, dtype), {}).setdefault(col, {"all": [], "book": None})
+                    r["all"].append(b.seconds / best["time"])
+                    if shape.startswith("book:"):
+                        r["book"] = b.seconds / best["time"]
     isas_seen.sort(key=lambda i: ISAS.index(i))
-    hdr = ["kernel", "dtype"] + ["%s ×scalar / ×autovec (min) / roof" % i for i in isas_seen] + ["best ours vs best peer"]
+    book_cols = [col for col, _ in BOOK_PEERS if any(col in r for r in rows.values())]
+    hdr = ["kernel", "dtype"] + ["%s ×scalar / ×autovec (min) / roof" % i for i in isas_seen] + \
+        ["best ours vs best peer"] + [c + " (book shape)" for c in book_cols]
     lines = ["| " + " | ".join(hdr) + " |", "|" + "---|" * len(hdr)]
     for (kernel, dtype), r in rows.items():
         cells = [kernel, dtype]
@@ -73,6 +92,9 @@ def headline(res):
                                              " (%s)" % fmt_x(min(xa)) if len(xa) > 1 else "",
                                              fmt_pct(geomean(r[isa]["roof"]))))
         cells.append(fmt_x(geomean(r.get("_peer", []))) if r.get("_peer") else "-")
+        for col in book_cols:
+            c = r.get(col)
+            cells.append("-" if not c else fmt_x(geomean(c["all"])) + (" (%s)" % fmt_x(c["book"]) if c["book"] else ""))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -150,13 +150,17 @@ def build(args):
                  "avx2": 95e9, "avx512": 108e9, "avx512_t2": 200e9, "peer_onednn": 114e9, "peer_openblas": 100e9}
         if args.peer_code:
             impls["peer_openblas_corrected"] = 112e9
+            impls["peer_onednn_t2"] = 210e9  # a peer on two threads: faster than avx512_t2, slower than nothing else
         for impl, rate in impls.items():
             w.add("dense_forward/%s/%s/mnist:%dx%dx%d" % (dt, impl, rows, n_in, n_out), flops / (rate / scale),
                   {"flops": flops, "bytes": ws * scale, "elements": rows * n_out}, label="roof=fma",
                   repeats_suffix=(dt == "f32"), non_rate={"ws_bytes": ws * scale})
     # dense_relu book: tiny, once without repetitions.
     flops_b = 2.0 * 300 * 2 * 3
-    for impl, t in (("scalar", 1.45e-6), ("autovec_avx512", 1.1e-6), ("avx512", 0.5e-6), ("peer_xnnpack", 0.63e-6)):
+    book = [("scalar", 1.45e-6), ("autovec_avx512", 1.1e-6), ("avx512", 0.5e-6), ("peer_xnnpack", 0.63e-6)]
+    if args.peer_code:  # the book's own systems: NumPy as the book runs it (nnfs.init), plain NumPy, PyTorch
+        book += [("peer_numpy_nnfs", 10e-6), ("peer_numpy", 8e-6), ("peer_torch", 6e-6)]
+    for impl, t in book:
         w.add("dense_relu/f32/%s/book:300x2x3" % impl, t, {"flops": flops_b}, label="roof=fma", unit="ns",
               reps=0, non_rate={"ws_bytes": 4 * (600 + 6 + 3 + 900)})
     # relu at an L1-resident and a DRAM-resident size: 8 bytes of traffic per f32 element.

@@ -203,6 +203,34 @@ class Tools(unittest.TestCase):
         self.assertEqual(best_peer.impl, "peer_onednn")  # 114 GFLOP/s beats the corrected OpenBLAS's 112
         self.assertEqual(set(figs["avx512"]["vs_peers"]), {"peer_onednn", "peer_openblas", "peer_openblas_corrected"})
 
+    def test_peers_on_n_threads_meet_our_n_thread_rows(self):
+        self.assertEqual(NR.parse_impl("peer_torch_t2"), (None, 2, "peer"))
+        self.assertEqual(NR.parse_peer("peer_openblas_corrected_t2"), ("openblas", True))
+        self.assertEqual(NR.parse_peer("peer_torch_t2"), ("torch", False))
+        r = NR.Result(self.new)
+        self.assertNotIn("peer_onednn_t2", r.peers())
+        self.assertEqual(r.peers(2), ["peer_onednn_t2"])
+        figs, best_peer, _ = NR.figures(r, r.groups()[("dense_forward", "f32", "mnist:1024x784x128")])
+        # one thread against one-thread peers only: oneDNN's two-thread 210 GFLOP/s is not "the best peer"
+        self.assertEqual(best_peer.impl, "peer_onednn")
+        self.assertAlmostEqual(figs["avx512"]["vs_peer"], 108 / 114, delta=0.04)
+        # two threads against every peer of at most two threads: oneDNN's 210 over our 200
+        self.assertIn("peer_onednn_t2", figs["avx512_t2"]["vs_peers"])
+        self.assertAlmostEqual(figs["avx512_t2"]["vs_peer"], 200 / 210, delta=0.04)
+
+    def test_headline_columns_for_the_books_systems(self):
+        head = S.headline(NR.Result(self.new)).splitlines()
+        self.assertIn("× NumPy (the book's code) (book shape)", head[0])
+        self.assertIn("× PyTorch (book shape)", head[0])
+        row = next(line for line in head if line.startswith("| dense_relu | f32 |")).split(" | ")
+        # NumPy as the book runs it (nnfs.init's float64 dot, 10 us) over ours (0.5 us), not plain NumPy (8 us)
+        numpy, torch = (float(c.split("×")[0]) for c in row[-2:])  # the fixture's times have 1% noise
+        self.assertAlmostEqual(numpy, 20.0, delta=1.0)
+        self.assertAlmostEqual(torch, 12.0, delta=0.6)
+        self.assertRegex(row[-2], r"^[\d.]+× \([\d.]+×\)$")  # geometric mean (the book's shape)
+        # a run without those systems has no such columns
+        self.assertNotIn("NumPy", S.headline(NR.Result(self.a)).splitlines()[0])
+
     def test_aliases_are_applied_by_every_reader(self):
         saved = dict(NR.NAME_ALIASES)
         try:
