@@ -187,6 +187,10 @@ std::vector<impl> implementations() {
   // A corrected peer's own process (see peer_api::corrected_env) times that peer only.
   const char* corrected = std::getenv("NNSIMD_BENCH_CORRECTED_PEER");
   if (corrected) out.clear();
+  // The peers' N-thread rows come after all one-thread rows of a case (in quick mode, which keeps this
+  // order): a library's pool may spin for a while after its last call (libgomp, ATen's OpenMP pool), and
+  // should not share the machine with a one-thread row.
+  std::vector<impl> threaded;
   const std::vector<const peer_api*> peers = registered_peers();
   for (const peer_api* p : peers) {
     if (corrected && std::string(corrected) != p->name) continue;
@@ -211,9 +215,10 @@ std::vector<impl> implementations() {
         t.name += "_t" + std::to_string(n);
         t.threads = n;
         t.f32_only = true;
-        out.push_back(t);
+        threaded.push_back(t);
       }
   }
+  out.insert(out.end(), threaded.begin(), threaded.end());
   return out;
 }
 

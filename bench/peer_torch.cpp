@@ -206,8 +206,9 @@ const char* code() {
   return s.c_str();
 }
 
-// Registered from this file, after the other peers (bench/CMakeLists.txt adds it last): a multi-threaded
-// ATen call leaves its pool's threads spinning for a while.
+// Registered from this file. A multi-threaded ATen call leaves its pool's threads spinning for a while: the
+// driver runs every peer's N-thread rows after all one-thread rows of a case, and destroy puts ATen back
+// on one thread.
 const peer_api api{"torch", "", &supports, &make<float>, &make<double>, &code, nullptr, &parallel};
 const peer_registration registration(api);
 }  // namespace
