@@ -33,7 +33,7 @@ except ImportError as e:
     print("skipped: %s" % e)
     sys.exit(77)
 
-# POSIX extended syntax (no \\d): nnsimd_bench reads the same filter with std::regex.
+# POSIX extended syntax (no \d): nnsimd_bench reads the same filter with std::regex.
 SHAPES = r"/(book:300x[0-9]+(x[0-9]+)?|mnist:1024x10|mnist:1024x128x10|elems:4096)(/real_time)?$"
 out = os.path.join(work, "peer_numpy.json")
 if os.path.exists(out):
