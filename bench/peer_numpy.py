@@ -17,6 +17,9 @@ Implementations (row impl names):
                     setting, so only BLAS calls get these rows
   py_nnsimd         the module's functions called from Python, allocating their outputs as NumPy does,
                     nnsimd.set_num_threads(1)
+  peer_numpy_corrected  the dense peer_numpy rows again, in a process of their own, when OpenBLAS's own
+                    detection fell below the CPU's ISA level: OPENBLAS_CORETYPE set to the core that level
+                    calls for (bench/peer_openblas.cpp's rule; FALLBACK in nnsimd_peer_numpy_code)
   py_torch          PyTorch ops on torch.from_numpy views of the same arrays, torch.set_num_threads(1),
                     under torch.inference_mode(), when `import torch` works
 The py_ rows are what a notebook user would time; they are not peers of the C++ rows (the results tools
@@ -44,6 +47,7 @@ import math
 import os
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -409,6 +413,20 @@ def loaded_blas():
     return ", ".join(sorted(os.path.realpath(p) for p in paths))
 
 
+# The core that runs the best kernels 0.3.21 has for a CPU of this level (bench/peer_openblas.cpp's best_core).
+BEST_CORE = {4: "SkylakeX", 3: "Haswell", 2: "Sandybridge"}
+
+
+def blas_fix(tpc):
+    """OPENBLAS_CORETYPE=<core> when OpenBLAS's own detection fell below the CPU's level, else None."""
+    for info in (tpc.threadpool_info() if tpc else []):
+        if info.get("user_api") == "blas" and info.get("internal_api") == "openblas":
+            have, can = CORE_LEVEL.get(info.get("architecture") or "", 0), cpu_level()
+            if have and have < can and can in BEST_CORE:
+                return "OPENBLAS_CORETYPE=" + BEST_CORE[can]
+    return None
+
+
 def blas_code(tpc):
     """NumPy's version and its BLAS as threadpoolctl sees it, with FALLBACK when OpenBLAS's core is below
     what the CPU runs (the rule of bench/peer_openblas.cpp)."""
@@ -442,6 +460,9 @@ def main(argv=None):
     ap.add_argument("--out", help="the JSON file to write (atomically)")
     ap.add_argument("--min-time", type=float, help="seconds per repetition (default: quick 0.01, full 0.05)")
     ap.add_argument("--list", action="store_true", help="print the row names selected and exit")
+    ap.add_argument("--corrected", action="store_true",
+                    help="(run by this script) the dense peer_numpy rows only, named peer_numpy_corrected: "
+                         "OpenBLAS's core set by OPENBLAS_CORETYPE after its own detection fell back")
     a = ap.parse_args(argv)
     if not a.out and not a.list:
         ap.error("--out is required (or --list)")
@@ -476,6 +497,10 @@ def main(argv=None):
         dense = op in ("dense_forward", "dense_relu")
         base = "%s/%s/%%s/%s" % (op, dtype, shape)
         impls = [("peer_numpy", False, 1)]
+        if a.corrected:  # the filter selects the rows this one corrects, as the driver's corrected peers
+            if dense and selected(base % "peer_numpy"):
+                plan.append(((op, dtype, shape), "peer_numpy_corrected", base % "peer_numpy_corrected", False, 1))
+            continue
         if dense and dtype == "f32":
             impls.append(("peer_numpy_nnfs", False, 1))
             if cores > 1:
@@ -541,14 +566,39 @@ def main(argv=None):
         print("peer_numpy.py: %-60s %12.0f ns" % (name, statistics.median((r if real else c) / n for n, r, c in reps) * 1e9),
               file=sys.stderr)
 
-    context = {"nnsimd_peer_numpy_code": blas_code(tpc),
-               "nnsimd_peer_numpy_nnfs_code": "numpy %s; as peer_numpy, np.dot in float64 then cast to float32 "
-                                              "(nnfs.init())" % np.__version__}
-    if tpc and cores > 1:
+    if a.corrected:
+        context = {"nnsimd_peer_numpy_corrected_code": blas_code(tpc)}
+    else:
+        context = {"nnsimd_peer_numpy_code": blas_code(tpc),
+                   "nnsimd_peer_numpy_nnfs_code": "numpy %s; as peer_numpy, np.dot in float64 then cast to float32 "
+                                                  "(nnfs.init())" % np.__version__}
+    # OpenBLAS's detection fell below the CPU (0.3.21 on CPUs it does not know): the dense rows once more in a
+    # process of its own with the core the CPU's ISA level calls for (OPENBLAS_CORETYPE is read when the
+    # library loads), as peer_numpy_corrected; both kept, as nnsimd bench does for the C++ OpenBLAS peer.
+    fix = None if a.corrected else blas_fix(tpc)
+    if fix and any(p[1] == "peer_numpy" and p[0][0] in ("dense_forward", "dense_relu") for p in plan):
+        part = a.out + ".corrected.json"
+        argv = [sys.executable, os.path.abspath(__file__), "--mode", a.mode, "--filter=" + a.filter, "--corrected",
+                "--out", part] + (["--min-time", repr(a.min_time)] if a.min_time is not None else [])
+        print("peer_numpy.py: OpenBLAS fell back below this CPU's ISA; the dense rows again with %s as "
+              "peer_numpy_corrected" % fix, file=sys.stderr)
+        k, v = fix.split("=", 1)
+        rc = subprocess.run(argv, env=dict(os.environ, **{k: v})).returncode
+        if rc != 0 or not os.path.exists(part):
+            print("peer_numpy.py: the corrected run exited with status %d" % rc, file=sys.stderr)
+            return 1
+        with open(part) as f:
+            c = json.load(f)
+        os.unlink(part)
+        rows += c["benchmarks"]
+        context.update(c["context"])
+        context["nnsimd_peer_numpy_code"] += "; rerun as peer_numpy_corrected with " + fix
+    if tpc and cores > 1 and not a.corrected:
         context["nnsimd_peer_numpy_t%d_code" % cores] = "as peer_numpy, BLAS at %d threads (threadpoolctl)" % cores
-    if torch is not None:
+    if torch is not None and not a.corrected:
         context["nnsimd_py_torch_code"] = "torch %s, 1 thread, inference_mode" % torch.__version__
-    context["nnsimd_py_nnsimd_code"] = "nnsimd module, isa %s, 1 thread" % nnsimd.isa()
+    if not a.corrected:
+        context["nnsimd_py_nnsimd_code"] = "nnsimd module, isa %s, 1 thread" % nnsimd.isa()
     doc = {"context": context, "benchmarks": rows}
     d = os.path.dirname(os.path.abspath(a.out))
     fd, tmp = tempfile.mkstemp(prefix=".peer_numpy.", suffix=".json", dir=d)

@@ -4,7 +4,8 @@ MNIST's output layer and relu/clip's 4 Ki elements) with a tiny min time. Checks
 has and per implementation; that every row passed the oracle check; that the counters are the case's work
 over the row's time; that overhead_ns is there; that the context names the BLAS. Then a planted wrong
 output (NNSIMD_PEER_NUMPY_PLANT=softmax) must come back as an error row with the oracle's message: the
-check can fail. Bad arguments exit 2 and write nothing.
+check can fail. OpenBLAS forced to its SSE3 core is recorded as a FALLBACK and rerun corrected. Bad
+arguments exit 2 and write nothing.
 Usage: check_peer_numpy.py SCRIPT WORKDIR [NNSIMD_BENCH]"""
 import json
 import os
@@ -121,6 +122,22 @@ expect("a planted wrong output is an error row with the oracle's message",
        len(b) == 1 and b[0].get("error_occurred") is True
        and b[0].get("error_message", "").startswith("disagrees with the oracle: y[") and "bound" in b[0]["error_message"],
        (p.stderr, b))
+
+# OpenBLAS forced to its SSE3 core (as 0.3.21 falls back by itself on CPUs it does not know): recorded as a
+# FALLBACK, and the dense rows timed again with the core the CPU calls for, as peer_numpy_corrected.
+if have_tpc:
+    fb = os.path.join(work, "peer_numpy_fallback.json")
+    p = subprocess.run([sys.executable, script, "--filter=dense_forward/f32/peer_numpy/book:300x2x3", "--min-time",
+                        "0.0003", "--out", fb], capture_output=True, text=True,
+                       env=dict(os.environ, OPENBLAS_CORETYPE="Prescott"))
+    d = json.load(open(fb)) if p.returncode == 0 else {"benchmarks": [], "context": {}}
+    c = d["context"]
+    expect("OpenBLAS forced to Prescott: FALLBACK recorded, rerun corrected, both rows kept",
+           [b["name"] for b in d["benchmarks"]] == ["dense_forward/f32/peer_numpy/book:300x2x3",
+                                                    "dense_forward/f32/peer_numpy_corrected/book:300x2x3"]
+           and "FALLBACK" in c.get("nnsimd_peer_numpy_code", "")
+           and "FALLBACK" not in c.get("nnsimd_peer_numpy_corrected_code", "FALLBACK")
+           and not any(n.startswith(os.path.basename(fb) + ".") for n in os.listdir(work)), (p.stderr, d))
 
 # Bad input: exit 2, nothing written.
 bad_out = os.path.join(work, "peer_numpy_bad.json")
