@@ -43,7 +43,6 @@ check can fail).
 """
 import argparse
 import json
-import math
 import os
 import re
 import statistics
