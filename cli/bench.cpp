@@ -125,6 +125,25 @@ int spawn(const std::vector<std::string>& argv, const std::vector<std::string>& 
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
+// Appends the rows of a part file (another process's Google Benchmark JSON) to j's, with the context keys
+// of the part that start with one of `context_prefixes`, and removes the part. False when it cannot be read.
+bool merge_part(nlohmann::json& j, const fs::path& part, const std::vector<std::string>& context_prefixes) {
+  std::error_code ec;
+  try {
+    std::ifstream in(part);
+    const nlohmann::json c = nlohmann::json::parse(in);
+    for (const auto& b : c.at("benchmarks")) j["benchmarks"].push_back(b);
+    for (const auto& [k, v] : c.at("context").items())
+      for (const std::string& prefix : context_prefixes)
+        if (k.rfind(prefix, 0) == 0) j["context"][k] = v;
+  } catch (const std::exception&) {
+    fs::remove(part, ec);
+    return false;
+  }
+  fs::remove(part, ec);
+  return true;
+}
+
 // A peer whose own CPU detection fell back below what the CPU runs (OpenBLAS 0.3.21 on CPUs it does not
 // know) has its rows timed again, in a process of its own, with the setting that selects its best code
 // (context nnsimd_peer_<name>_fix_env, bench/peer.hpp), named peer_<name>_corrected; they are
@@ -157,19 +176,71 @@ bool add_corrected_peers(const std::string& exe, const bench_options& o, const f
       std::fprintf(stderr, "nnsimd bench: the corrected peer_%s run exited with status %d\n", peer.c_str(), rc);
       return false;
     }
-    try {
-      std::ifstream in(part);
-      const nlohmann::json c = nlohmann::json::parse(in);
-      for (const auto& b : c.at("benchmarks")) j["benchmarks"].push_back(b);
-      for (const auto& [k, v] : c.at("context").items())
-        if (k.rfind("nnsimd_peer_" + peer + "_corrected", 0) == 0) j["context"][k] = v;
-    } catch (const std::exception&) {
-      fs::remove(part, ec);
-      return false;
-    }
-    fs::remove(part, ec);
+    if (!merge_part(j, part, {"nnsimd_peer_" + peer + "_corrected"})) return false;
   }
   return todo.empty() || rewrite_json(json, j);
+}
+
+std::string python3() {
+#if defined(NNSIMD_PYTHON3)
+  return NNSIMD_PYTHON3;
+#else
+  return "python3";
+#endif
+}
+
+// NumPy running the book's code, timed from Python on the driver's cases (bench/peer_numpy.py, in its own
+// process, after the C++ peers), with the module of this build (<build>/python, next to <build>/cli/nnsimd):
+// its rows (peer_numpy*, py_nnsimd, py_torch) and its nnsimd_peer_numpy* / nnsimd_py_* context merged into
+// the result file. Without NumPy or the module, one line says the rows are skipped and why; that is not an
+// error. Returns false when the script failed otherwise or its rows could not be merged.
+bool add_numpy_peer(const bench_options& o, const fs::path& json) {
+  std::vector<fs::path> candidates;
+#if defined(NNSIMD_PEER_NUMPY_PATH)
+  candidates.emplace_back(NNSIMD_PEER_NUMPY_PATH);
+#endif
+  candidates.push_back(fs::path("bench") / "peer_numpy.py");
+  std::string script;
+  std::error_code ec;
+  for (const auto& c : candidates)
+    if (script.empty() && fs::is_regular_file(c, ec)) script = c.string();
+  if (script.empty()) {
+    std::printf("nnsimd bench: NumPy rows skipped: bench/peer_numpy.py not found (run from the source tree)\n");
+    return true;
+  }
+  const fs::path module_dir = fs::weakly_canonical(self_dir() / ".." / "python", ec);
+  bool module = false;
+  for (const auto& e : fs::directory_iterator(module_dir, ec))
+    if (e.path().filename().string().rfind("nnsimd.", 0) == 0 && e.path().extension() == ".so") module = true;
+  if (!module) {
+    std::printf("nnsimd bench: NumPy rows skipped: the nnsimd Python module is not built (no %s/nnsimd.*.so; "
+                "cmake --build <build> --target nnsimd_python)\n", module_dir.c_str());
+    return true;
+  }
+  const char* pp = std::getenv("PYTHONPATH");
+  const std::string pythonpath = module_dir.string() + (pp && *pp ? std::string(":") + pp : std::string());
+  const fs::path part = fs::path(json.string() + ".numpy.json");
+  std::vector<std::string> argv = {python3(), script, "--mode", o.full ? "full" : "quick", "--out", part.string()};
+  if (!o.filter.empty()) argv.push_back("--filter=" + o.filter);  // one argument: a filter may start with -
+  std::printf("nnsimd bench: NumPy, the module and PyTorch from Python: %s\n", script.c_str());
+  const int rc = spawn(argv, {"PYTHONPATH=" + pythonpath});
+  if (rc == 3) return true;  // skipped: the script said why in one line
+  if (rc != 0) {
+    fs::remove(part, ec);
+    std::fprintf(stderr, "nnsimd bench: %s exited with status %d\n", script.c_str(), rc);
+    return false;
+  }
+  nlohmann::json j;
+  try {
+    std::ifstream in(json);
+    j = nlohmann::json::parse(in);
+  } catch (const std::exception&) {
+    fs::remove(part, ec);
+    return false;
+  }
+  // Its context: nnsimd_peer_numpy_code, nnsimd_peer_numpy_nnfs_code, nnsimd_peer_numpy_t<N>_code, nnsimd_py_*.
+  if (!merge_part(j, part, {"nnsimd_peer_numpy", "nnsimd_py_"})) return false;
+  return rewrite_json(json, j);
 }
 
 int bench(const bench_options& o) {
@@ -209,6 +280,9 @@ int bench(const bench_options& o) {
     std::fprintf(stderr, "nnsimd bench: could not add the corrected peers' rows to %s\n", json.c_str());
     return kExitFailed;
   }
+  // The order of timing: nnsimd and the C++ peers, their corrected reruns, then Python in its own process.
+  const bool numpy_ok = add_numpy_peer(o, json);
+  if (!numpy_ok) std::fprintf(stderr, "nnsimd bench: could not add the rows timed from Python to %s\n", json.c_str());
   // Google Benchmark records the absolute path of the binary (context.executable): a path on the machine
   // that ran it, which has no place in a result meant to be committed and compared. Keep the file name.
   if (!strip_executable_path(json)) {
@@ -216,17 +290,13 @@ int bench(const bench_options& o) {
     return kExitFailed;
   }
   std::printf("nnsimd bench: results in %s\n", json.c_str());
-  if (o.no_summary) return kExitOk;
+  if (o.no_summary) return numpy_ok ? kExitOk : kExitFailed;
   const std::string summarize = find_summarize();
   if (summarize.empty()) {
     std::fprintf(stderr, "nnsimd bench: tools/summarize.py not found; no summary printed (run from the source tree)\n");
     return kExitMissing;
   }
-#if defined(NNSIMD_PYTHON3)
-  const std::string python = NNSIMD_PYTHON3;
-#else
-  const std::string python = "python3";
-#endif
+  const std::string python = python3();
   const int src = spawn({python, summarize, json.string()});
   if (src != 0) {
     std::fprintf(stderr, "nnsimd bench: %s %s exited with status %d\n", python.c_str(), summarize.c_str(), src);
@@ -234,7 +304,7 @@ int bench(const bench_options& o) {
   }
   const fs::path md = dir / "summary.md";
   if (fs::is_regular_file(md, ec)) spawn({"cat", md.string()});
-  return kExitOk;
+  return numpy_ok ? kExitOk : kExitFailed;
 }
 }  // namespace
 

@@ -399,6 +399,9 @@ std::vector<std::string> names(const std::vector<nnsimd::isa>& isas) {
 
 }  // namespace
 
+// nnsimd._bench (python/bench_cases.cpp): the benchmark's cases, for bench/peer_numpy.py.
+void register_bench_cases(py::module_& m);
+
 PYBIND11_MODULE(nnsimd, m) {
   m.doc() =
       "nnsimd: SIMD kernels of the forward pass of chapter 5 of 'Neural Networks from Scratch' on NumPy "
@@ -480,4 +483,7 @@ PYBIND11_MODULE(nnsimd, m) {
   m.def("num_threads", &nnsimd::num_threads);
   m.def("set_parallel_threshold", &nnsimd::set_parallel_threshold, "work"_a);
   m.def("parallel_threshold", &nnsimd::parallel_threshold);
+
+  py::module_ bench = m.def_submodule("_bench");
+  register_bench_cases(bench);
 }

@@ -22,10 +22,11 @@ CORE=(cmake g++ make pkg-config
       python3 python3-numpy python3-scipy python3-matplotlib libjs-chart.js chromium
       python3-dev pybind11-dev python3-pytest)
 # What a user would pick instead of nnsimd: BLAS gemm, Eigen, oneDNN, XNNPACK (+ pthreadpool's header),
-# Sleef's vector exp/log; PyTorch's ATen (libtorch). Debian's oneDNN CMake package looks for OpenCL itself and fails without its
-# development files, hence the two OpenCL packages.
+# Sleef's vector exp/log; PyTorch's ATen (libtorch). Debian's oneDNN CMake package looks for OpenCL itself
+# and fails without its development files, hence the two OpenCL packages. From Python
+# (bench/peer_numpy.py): threadpoolctl sets and reports NumPy's BLAS threads, PyTorch gives the py_torch rows.
 PEERS=(libopenblas-dev libeigen3-dev libdnnl-dev ocl-icd-opencl-dev opencl-c-headers libxnnpack-dev libpthreadpool-dev libsleef-dev
-       libtorch-dev)
+       libtorch-dev python3-threadpoolctl python3-torch)
 # NEON: cross-compile for AArch64 and run the tests under user-mode emulation.
 CROSS=(g++-aarch64-linux-gnu qemu-user)
 # CI: a minimal Debian 12 root in which tools/fresh_root.sh runs the README's two commands.

@@ -231,6 +231,44 @@ class Tools(unittest.TestCase):
         # a run without those systems has no such columns
         self.assertNotIn("NumPy", S.headline(NR.Result(self.a)).splitlines()[0])
 
+    def test_rows_timed_from_python(self):
+        """bench/peer_numpy.py's rows (peer_numpy, py_nnsimd, py_torch) load beside the driver's, py_* as
+        kind "other" (not peers), and summary.md's "From Python" section sets them against the best C++ row."""
+        with open(self.a) as f:
+            d = json.load(f)
+        base = next(b for b in d["benchmarks"] if b["name"].startswith("softmax/f32/") and "/scalar/" in b["name"])
+        shape = base["name"].split("/")[3]
+        for impl, ns, over in (("peer_numpy", 20000.0, 5000.0), ("py_nnsimd", 4000.0, 500.0), ("py_torch", 30000.0, 600.0)):
+            name = "softmax/f32/%s/%s" % (impl, shape)
+            d["benchmarks"].append({"name": name, "run_name": name, "run_type": "iteration", "repetitions": 1,
+                                    "repetition_index": 0, "threads": 1, "iterations": 100, "real_time": ns,
+                                    "cpu_time": ns, "time_unit": "ns", "elements": 1e9, "overhead_ns": over,
+                                    "label": "roof=exp+mem"})
+        name = "softmax_cross_entropy/f32/peer_numpy/vocab:64x32000"
+        d["benchmarks"].append({"name": name, "run_name": name, "run_type": "iteration", "error_occurred": True,
+                                "error_message": "disagrees with the oracle: loss[54,0] = 16.1", "iterations": 0})
+        d["context"]["nnsimd_peer_numpy_code"] = "numpy 1.24.2; BLAS openblas 0.3.21, core Zen"
+        path = os.path.join(self.dir, "with_python.json")
+        with open(path, "w") as f:
+            json.dump(d, f)
+        r = NR.Result(path)
+        g = r.groups()[("softmax", "f32", shape)]
+        self.assertEqual((g["py_nnsimd"].kind, g["py_torch"].kind, g["peer_numpy"].kind), ("other", "other", "peer"))
+        self.assertIn("peer_numpy", r.peers())
+        self.assertNotIn("py_torch", r.peers())
+        lines = "\n".join(S.python_lines(r))
+        self.assertIn("numpy 1.24.2", lines)
+        row = next(l for l in lines.splitlines() if l.startswith("| softmax | f32 | %s |" % shape))
+        # NumPy 20 µs with an empty call of 5 µs (25%), py_nnsimd 4 µs: 5×; torch over py_nnsimd 7.5×.
+        self.assertIn("| 20 µs | 25% | 4 µs | 30 µs |", row)
+        self.assertIn("| 5.00× | 7.50× |", row)
+        out_dir = os.path.join(self.dir, "summary_python")
+        rc, out = tool("summarize.py", path, "--out", out_dir, "--no-plots")
+        self.assertEqual(rc, 0, out)
+        with open(os.path.join(out_dir, "summary.md")) as f:
+            self.assertIn("## From Python", f.read())
+        self.assertTrue(S.python_lines(NR.Result(self.a))[0].startswith("No rows timed from Python"))
+
     def test_aliases_are_applied_by_every_reader(self):
         saved = dict(NR.NAME_ALIASES)
         try:
