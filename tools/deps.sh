@@ -58,6 +58,19 @@ if $list_only; then
   exit 0
 fi
 
+# NumPy and libtorch reach BLAS through Debian's libblas.so.3 alternative; with the peers installed it
+# should be OpenBLAS (the benchmarks record which one each process loaded). Says so when it is not.
+check_blas() {
+  local lib
+  lib=$(readlink -f "/usr/lib/$(uname -m)-linux-gnu/libblas.so.3" 2>/dev/null || true)
+  if [[ -n "$lib" && "$lib" != *openblas* ]]; then
+    echo "deps.sh: note: libblas.so.3 is $lib, not OpenBLAS: NumPy's and libtorch's BLAS rows will time it." >&2
+    echo "deps.sh:       select OpenBLAS with: update-alternatives --config libblas.so.3-$(uname -m)-linux-gnu" >&2
+  fi
+}
+peers=false
+[[ " ${wanted[*]} " == *" libopenblas-dev "* ]] && peers=true
+
 missing=()
 for pkg in "${wanted[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
@@ -66,6 +79,7 @@ done
 
 if ((${#missing[@]} == 0)); then
   echo "deps.sh: all ${#wanted[@]} packages present"
+  if $peers; then check_blas; fi
   exit 0
 fi
 
@@ -82,3 +96,4 @@ echo "deps.sh: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -q
 "${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+if $peers; then check_blas; fi

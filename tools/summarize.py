@@ -161,6 +161,60 @@ def scaling_lines(res, minimum, top=12):
     return out
 
 
+def book_systems_lines(res):
+    """The book's own systems against nnsimd, per kernel and dtype at the book's shape(s) and at the kernel's
+    largest shape (working set): NumPy running the book's code (peer_numpy_nnfs, else peer_numpy) and
+    PyTorch's ATen (peer_torch), each time over nnsimd's best one-thread time; then the same at N threads
+    where the run has N-thread rows (a library's one-thread row stands for it where it has no N-thread row:
+    NumPy's elementwise ops do not thread)."""
+    def pick(group, impls):
+        return next((group[i] for i in impls if i in group), None)
+
+    out = []
+    n_threads = sorted({b.threads for g in res.groups().values() for b in g.values() if b.threads > 1})
+    tn = n_threads[-1] if n_threads else None
+    by_kernel = {}
+    for (kernel, dtype, shape), group in res.groups().items():
+        by_kernel.setdefault((kernel, dtype), []).append((shape, group))
+    for (kernel, dtype), shapes in by_kernel.items():
+        if not any(pick(g, ("peer_numpy_nnfs", "peer_numpy", "peer_torch")) for _, g in shapes):
+            continue
+        sized = [(max((b.ws_bytes or 0) for b in g.values()), sh, g) for sh, g in shapes]
+        chosen = [(sh, g) for _, sh, g in sized if sh.startswith("book:")]
+        largest = max(sized, key=lambda t: t[0])
+        if largest[1] not in [sh for sh, _ in chosen]:
+            chosen.append((largest[1], largest[2]))
+        for shape, g in chosen:
+            ours = [b for b in g.values() if b.kind == "xsimd" and b.threads == 1]
+            if not ours:
+                continue
+            best = min(ours, key=lambda b: b.seconds)
+            numpy, torch = pick(g, ("peer_numpy_nnfs", "peer_numpy")), g.get("peer_torch")
+            cells = [kernel, dtype, shape, "%s (%s)" % (fmt_time(best.seconds), best.impl),
+                     fmt_x(numpy.seconds / best.seconds) if numpy else "-",
+                     fmt_x(torch.seconds / best.seconds) if torch else "-"]
+            if tn:
+                ours_n = [b for b in g.values() if b.kind == "xsimd" and b.threads == tn]
+                if ours_n:
+                    on = min(ours_n, key=lambda b: b.seconds)
+                    numpy_n = pick(g, ("peer_numpy_t%d" % tn,)) or numpy
+                    torch_n = pick(g, ("peer_torch_t%d" % tn,)) or torch
+                    cells += ["%s" % fmt_time(on.seconds),
+                              fmt_x(numpy_n.seconds / on.seconds) if numpy_n else "-",
+                              fmt_x(torch_n.seconds / on.seconds) if torch_n else "-"]
+                else:
+                    cells += ["-", "-", "-"]
+            out.append("| " + " | ".join(cells) + " |")
+    if not out:
+        return ["No NumPy or PyTorch rows in this run."]
+    hdr = ["kernel", "dtype", "shape", "nnsimd, 1 thread", "× NumPy (the book's code)", "× PyTorch"]
+    if tn:
+        hdr += ["nnsimd, %d threads" % tn, "× NumPy, %d threads" % tn, "× PyTorch, %d threads" % tn]
+    return ["Their time over nnsimd's (above 1: nnsimd is faster), at the book's shape and at the kernel's largest "
+            "working set; NumPy is the book's code as the book runs it (after nnfs.init(): float64 np.dot for "
+            "float32 dense).", "", "| " + " | ".join(hdr) + " |", "|" + "---|" * len(hdr)] + out
+
+
 def python_lines(res):
     """From Python (bench/peer_numpy.py): per kernel, dtype and shape, the book's NumPy code (peer_numpy) with
     the share of its time an empty call of the same shape takes (overhead_ns: the interpreter's), the module's
@@ -213,6 +267,7 @@ def summary_md(res, argv_line, plots):
     out += limits_table(res) + ["", "## Streaming stores", ""] + streaming_lines(res)
     out += ["", "## Two threads against one", ""] + scaling_lines(res, MIN_SCALING)
     out += ["", "## Headline (xsimd, one thread; geometric mean over shapes)", "", headline(res)]
+    out += ["", "## The book's systems: NumPy and PyTorch", ""] + book_systems_lines(res)
     out += ["", "## From Python: NumPy running the book's code, the module, PyTorch", ""] + python_lines(res) + [""]
     for dtype in ("f32", "f64"):
         groups = {k: g for k, g in res.groups().items() if k[1] == dtype}
@@ -375,6 +430,8 @@ def check_fractions(res, limit):
     over = []
     for group in res.groups().values():
         for impl, b in group.items():
+            if b.kind == "other":  # timed from Python (py_*): fresh outputs per call, not the case's working set
+                continue
             frac, what = res.roofline(b)
             if frac is not None and frac > limit:
                 over.append((frac, b.name, what))

@@ -231,6 +231,18 @@ class Tools(unittest.TestCase):
         # a run without those systems has no such columns
         self.assertNotIn("NumPy", S.headline(NR.Result(self.a)).splitlines()[0])
 
+    def test_book_systems_at_the_books_shape_and_the_largest(self):
+        lines = S.book_systems_lines(NR.Result(self.new))
+        row = next(line for line in lines if line.startswith("| dense_relu | f32 | book:300x2x3 |")).split(" | ")
+        self.assertTrue(row[3].endswith("(avx512)"), row)  # our best one-thread row
+        self.assertAlmostEqual(float(row[4].rstrip("×")), 20.0, delta=1.0)  # NumPy as the book runs it
+        self.assertAlmostEqual(float(row[5].rstrip("×")), 12.0, delta=0.6)  # PyTorch
+        # a run with PyTorch at one shape only: that row, no NumPy
+        other = [line for line in S.book_systems_lines(NR.Result(self.a)) if line.startswith("| ") and "---" not in line]
+        self.assertEqual([line.split(" | ")[:3] for line in other[1:]],
+                         [["| categorical_cross_entropy", "f32", "mnist:1024x10"]])
+        self.assertEqual(other[1].split(" | ")[4], "-")
+
     def test_rows_timed_from_python(self):
         """bench/peer_numpy.py's rows (peer_numpy, py_nnsimd, py_torch) load beside the driver's, py_* as
         kind "other" (not peers), and summary.md's "From Python" section sets them against the best C++ row."""
