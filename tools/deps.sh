@@ -40,13 +40,14 @@ usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 
 wanted=("${CORE[@]}")
 list_only=false
+peers=false  # the peers are wanted: say which BLAS libblas.so.3 is (check_blas)
 for arg in "$@"; do
   case "$arg" in
-    --peers) wanted+=("${PEERS[@]}") ;;
+    --peers) wanted+=("${PEERS[@]}"); peers=true ;;
     --cross) wanted+=("${CROSS[@]}") ;;
     --ci) wanted+=("${FRESH_ROOT[@]}") ;;
     --fuzz) wanted+=("${FUZZ[@]}") ;;
-    --all) wanted+=("${PEERS[@]}" "${CROSS[@]}" "${FRESH_ROOT[@]}" "${FUZZ[@]}") ;;
+    --all) wanted+=("${PEERS[@]}" "${CROSS[@]}" "${FRESH_ROOT[@]}" "${FUZZ[@]}"); peers=true ;;
     --list) list_only=true ;;
     -h|--help) usage; exit 0 ;;
     *) echo "deps.sh: unknown option '$arg'" >&2; usage >&2; exit 2 ;;
@@ -68,8 +69,6 @@ check_blas() {
     echo "deps.sh:       select OpenBLAS with: update-alternatives --config libblas.so.3-$(uname -m)-linux-gnu" >&2
   fi
 }
-peers=false
-[[ " ${wanted[*]} " == *" libopenblas-dev "* ]] && peers=true
 
 missing=()
 for pkg in "${wanted[@]}"; do

@@ -41,7 +41,19 @@ from nnsimd_results import (  # noqa: E402,F401
 # The book's own systems, one thread (issue 14): NumPy running the book's code as the book runs it (after
 # nnfs.init(), whose np.dot computes float32 products in float64: peer_numpy_nnfs where the run has it,
 # else plain NumPy), and PyTorch's ATen.
-BOOK_PEERS = (("× NumPy (the book's code)", ("peer_numpy_nnfs", "peer_numpy")), ("× PyTorch", ("peer_torch",)))
+BOOK_NUMPY, BOOK_TORCH = ("peer_numpy_nnfs", "peer_numpy"), ("peer_torch",)
+BOOK_PEERS = (("× NumPy (the book's code)", BOOK_NUMPY), ("× PyTorch", BOOK_TORCH))
+
+
+def first_of(group, impls):
+    """The first of impls (names in order of preference) that the group has, or None."""
+    return next((group[i] for i in impls if i in group), None)
+
+
+def best_ours(group, threads=1):
+    """nnsimd's fastest xsimd row of the group at `threads` threads, or None."""
+    ours = [b for b in group.values() if b.kind == "xsimd" and b.threads == threads]
+    return min(ours, key=lambda b: b.seconds) if ours else None
 
 
 def headline(res):
@@ -70,7 +82,7 @@ def headline(res):
         if ours:
             best = min(ours, key=lambda f: f["time"])
             for col, impls in BOOK_PEERS:
-                b = next((group[i] for i in impls if i in group), None)
+                b = first_of(group, impls)
                 if b:
                     r = rows.setdefault((kernel, dtype), {}).setdefault(col, {"all": [], "book": None})
                     r["all"].append(b.seconds / best["time"])
@@ -167,17 +179,14 @@ def book_systems_lines(res):
     PyTorch's ATen (peer_torch), each time over nnsimd's best one-thread time; then the same at N threads
     where the run has N-thread rows (a library's one-thread row stands for it where it has no N-thread row:
     NumPy's elementwise ops do not thread)."""
-    def pick(group, impls):
-        return next((group[i] for i in impls if i in group), None)
-
     out = []
-    n_threads = sorted({b.threads for g in res.groups().values() for b in g.values() if b.threads > 1})
-    tn = n_threads[-1] if n_threads else None
+    groups = res.groups()
+    tn = max((b.threads for g in groups.values() for b in g.values() if b.threads > 1), default=None)
     by_kernel = {}
-    for (kernel, dtype, shape), group in res.groups().items():
+    for (kernel, dtype, shape), group in groups.items():
         by_kernel.setdefault((kernel, dtype), []).append((shape, group))
     for (kernel, dtype), shapes in by_kernel.items():
-        if not any(pick(g, ("peer_numpy_nnfs", "peer_numpy", "peer_torch")) for _, g in shapes):
+        if not any(first_of(g, BOOK_NUMPY + BOOK_TORCH) for _, g in shapes):
             continue
         sized = [(max((b.ws_bytes or 0) for b in g.values()), sh, g) for sh, g in shapes]
         chosen = [(sh, g) for _, sh, g in sized if sh.startswith("book:")]
@@ -185,21 +194,19 @@ def book_systems_lines(res):
         if largest[1] not in [sh for sh, _ in chosen]:
             chosen.append((largest[1], largest[2]))
         for shape, g in chosen:
-            ours = [b for b in g.values() if b.kind == "xsimd" and b.threads == 1]
-            if not ours:
+            best = best_ours(g)
+            if not best:
                 continue
-            best = min(ours, key=lambda b: b.seconds)
-            numpy, torch = pick(g, ("peer_numpy_nnfs", "peer_numpy")), g.get("peer_torch")
+            numpy, torch = first_of(g, BOOK_NUMPY), first_of(g, BOOK_TORCH)
             cells = [kernel, dtype, shape, "%s (%s)" % (fmt_time(best.seconds), best.impl),
                      fmt_x(numpy.seconds / best.seconds) if numpy else "-",
                      fmt_x(torch.seconds / best.seconds) if torch else "-"]
             if tn:
-                ours_n = [b for b in g.values() if b.kind == "xsimd" and b.threads == tn]
-                if ours_n:
-                    on = min(ours_n, key=lambda b: b.seconds)
-                    numpy_n = pick(g, ("peer_numpy_t%d" % tn,)) or numpy
-                    torch_n = pick(g, ("peer_torch_t%d" % tn,)) or torch
-                    cells += ["%s" % fmt_time(on.seconds),
+                on = best_ours(g, tn)
+                if on:
+                    numpy_n = g.get("peer_numpy_t%d" % tn) or numpy
+                    torch_n = g.get("peer_torch_t%d" % tn) or torch
+                    cells += [fmt_time(on.seconds),
                               fmt_x(numpy_n.seconds / on.seconds) if numpy_n else "-",
                               fmt_x(torch_n.seconds / on.seconds) if torch_n else "-"]
                 else:
@@ -224,9 +231,7 @@ def python_lines(res):
         numpy, py, torch = group.get("peer_numpy"), group.get("py_nnsimd"), group.get("py_torch")
         if not (numpy or py or torch):
             continue
-        ours = [b for b in group.values() if b.kind == "xsimd" and b.threads == 1]
-        best = min(ours, key=lambda b: b.seconds) if ours else None
-        rows.append((kernel, dtype, shape, numpy, py, torch, best))
+        rows.append((kernel, dtype, shape, numpy, py, torch, best_ours(group)))
     if not rows:
         return ["No rows timed from Python in this run (bench/peer_numpy.py: NumPy or the nnsimd module missing, "
                 "or filtered out)."]
