@@ -237,7 +237,7 @@ problem<T>& problem_for(kernel k, const shape& s) {
       return g_pd;
   }();
   if (!slot || slot->k != k || slot->s.set != s.set || slot->s.rows != s.rows || slot->s.a != s.a ||
-      slot->s.b != s.b) {
+      slot->s.b != s.b || slot->s.h != s.h) {
     g_pf.reset();
     g_pd.reset();
     slot = std::make_unique<problem<T>>(k, s);
@@ -437,7 +437,9 @@ void register_kernels(const std::vector<impl>& impls) {
     const op_info info = info_of<T>(k);
     for (const shape& s : info.shapes) {
       const std::string dims = spec::dims_of(s);
-      const double flops = spec::is_dense_shape(s) ? 2.0 * s.rows * s.a * s.b : 0.0;
+      // The multiply-adds of a call's layers (dense, or the forward pass's two).
+      const double flops = s.h ? 2.0 * s.rows * (double(s.a) * s.h + double(s.h) * s.b)
+                               : spec::is_dense_shape(s) ? 2.0 * s.rows * s.a * s.b : 0.0;
       if (ceilings)
         register_mem_ceilings<T>(k, info, s, std::string(spec::op_names[ki]) + "/" + dtype_name<T>() + "/" + s.set + ":" + dims,
                                  max_threads);

@@ -58,6 +58,7 @@ struct problem {
     if (spec::is_dense_shape(s)) {
       d.n_in = s.a;
       d.cols = s.b;
+      d.n_hid = s.h;
     } else {
       d.cols = s.a;
     }
@@ -101,7 +102,7 @@ struct problem {
   // The data the call keeps live, which sets the cache level whose bandwidth bounds it: all buffers.
   double ws_bytes() const {
     double sum = 0;
-    for (const auto* buf : {&d.x, &d.w, &d.b, &d.p, &d.t, &d.y, &d.losses}) sum += double(buf->n) * sizeof(T);
+    for (const auto* buf : {&d.x, &d.w, &d.b, &d.w2, &d.b2, &d.p, &d.t, &d.y, &d.losses}) sum += double(buf->n) * sizeof(T);
     return sum + 4.0 * (d.labels.n + d.idx.n);
   }
 

@@ -3,6 +3,7 @@
 // whatever the caller set (a subnormal eps is not zero).
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <new>
 #include <limits>
 #include <string>
@@ -310,6 +311,95 @@ void argmax(const_matrix_view<T> x, std::span<std::int32_t> out) {
   detail::active_table<T>().argmax(x.data, x.ld, out.data(), x.rows, x.cols);
 }
 
+namespace {
+// What both forms of forward_pass check beyond their layers: x against the first layer's inputs, the
+// labels against the second layer's outputs, and the optional outputs.
+template <class T>
+std::vector<T> check_forward(const char* fn, const_matrix_view<T> x, std::size_t n_in, std::size_t n_hidden,
+                             std::size_t n_out, std::span<const std::int32_t> labels, std::span<T> losses,
+                             matrix_view<T> probs, T eps, std::initializer_list<const_matrix_view<T>> inputs) {
+  check_view(fn, "x", x);
+  check_view(fn, "probs", probs);
+  if (x.cols != n_in)
+    fail(fn, shape("x", x.rows, x.cols) + " needs " + std::to_string(n_in) + " columns to match the first layer (" +
+                 std::to_string(n_in) + " -> " + std::to_string(n_hidden) + ")");
+  if (n_hidden == 0) fail(fn, "the first layer has no neurons; the hidden layer needs at least one");
+  if (n_out == 0) fail(fn, "the second layer has no neurons; a row needs at least one class");
+  check_labels(fn, labels, x.rows, n_out);
+  check_eps(fn, eps);
+  const bool want_probs = probs.data != nullptr || probs.rows != 0 || probs.cols != 0;
+  if (want_probs && (probs.rows != x.rows || probs.cols != n_out))
+    fail(fn, shape("probs", probs.rows, probs.cols) + " must be " + std::to_string(x.rows) + " x " +
+                 std::to_string(n_out) + " (or empty, to skip it)");
+  const matrix_view<const T> lv(losses.data(), losses.empty() ? 0 : 1, losses.size());
+  for (const auto& in : inputs)
+    if (overlap(probs, in) || overlap(lv, in)) fail(fn, "probs or losses overlap an input");
+  if (overlap(probs, lv)) fail(fn, "probs and losses overlap");
+  std::vector<T> scratch;
+  loss_buffer(fn, losses, x.rows, scratch);
+  return scratch;
+}
+
+template <class T>
+forward_result<T> forward_result_of(const detail::kernel_table<T>& t, const T* losses, std::size_t hits,
+                                    std::size_t rows) {
+  if (rows == 0) return {std::numeric_limits<T>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
+  return {mean_of(t, losses, rows), static_cast<double>(hits) / static_cast<double>(rows)};
+}
+}  // namespace
+
+template <class T>
+forward_result<T> forward_pass(const_matrix_view<T> x, const packed_dense<T>& layer1, const packed_dense<T>& layer2,
+                               std::span<const std::int32_t> labels, std::span<T> losses, matrix_view<T> probs,
+                               T eps) {
+  const detail::fp_scope fp;
+  const char* fn = "forward_pass";
+  if (layer1.data() == nullptr || layer2.data() == nullptr) fail(fn, "a packed layer is empty (moved from)");
+  if (layer2.n_inputs() != layer1.n_neurons())
+    fail(fn, "the second layer takes " + std::to_string(layer2.n_inputs()) + " inputs but the first gives " +
+                 std::to_string(layer1.n_neurons()));
+  const matrix_view<const T> p1(layer1.data(), 1, layer1.size()), p2(layer2.data(), 1, layer2.size());
+  std::vector<T> scratch = check_forward(fn, x, layer1.n_inputs(), layer1.n_neurons(), layer2.n_neurons(), labels,
+                                         losses, probs, eps, {x, p1, p2});
+  const isa now = active_isa();
+  for (const packed_dense<T>* l : {&layer1, &layer2})
+    if (l->target() != now)
+      fail(fn, "a layer was packed for " + std::string(to_string(l->target())) + " but the active ISA is " +
+                   std::string(to_string(now)) + "; pack it again after changing the ISA cap");
+  T* out = losses.empty() ? scratch.data() : losses.data();
+  const auto& t = detail::table<T>(now);
+  const std::size_t hits = x.rows == 0 ? 0
+                           : t.forward_pass_packed(x.data, x.ld, layer1.data(), layer2.data(), labels.data(), out,
+                                                   probs.data, probs.ld, x.rows, x.cols, layer1.n_neurons(),
+                                                   layer2.n_neurons(), eps);
+  return forward_result_of(t, out, hits, x.rows);
+}
+
+template <class T>
+forward_result<T> forward_pass(const_matrix_view<T> x, const_matrix_view<T> w1, std::span<const T> b1,
+                               const_matrix_view<T> w2, std::span<const T> b2, std::span<const std::int32_t> labels,
+                               std::span<T> losses, matrix_view<T> probs, T eps) {
+  const detail::fp_scope fp;
+  const char* fn = "forward_pass";
+  check_view(fn, "w1", w1);
+  check_view(fn, "w2", w2);
+  if (w2.rows != w1.cols)
+    fail(fn, shape("w2", w2.rows, w2.cols) + " needs " + std::to_string(w1.cols) + " rows to match " +
+                 shape("w1", w1.rows, w1.cols));
+  check_span(fn, "b1", b1, w1.cols);
+  check_span(fn, "b2", b2, w2.cols);
+  const matrix_view<const T> b1v(b1.data(), b1.empty() ? 0 : 1, b1.size()), b2v(b2.data(), b2.empty() ? 0 : 1, b2.size());
+  std::vector<T> scratch =
+      check_forward(fn, x, w1.rows, w1.cols, w2.cols, labels, losses, probs, eps, {x, w1, w2, b1v, b2v});
+  T* out = losses.empty() ? scratch.data() : losses.data();
+  const auto& t = detail::active_table<T>();
+  const std::size_t hits = x.rows == 0 ? 0
+                           : t.forward_pass(x.data, x.ld, w1.data, w1.ld, b1.data(), w2.data, w2.ld, b2.data(),
+                                            labels.data(), out, probs.data, probs.ld, x.rows, x.cols, w1.cols, w2.cols,
+                                            eps);
+  return forward_result_of(t, out, hits, x.rows);
+}
+
 #define NNSIMD_INSTANTIATE(T)                                                                                  \
   template void dense_forward<T>(const_matrix_view<T>, const_matrix_view<T>, std::span<const T>, matrix_view<T>); \
   template void dense_relu<T>(const_matrix_view<T>, const_matrix_view<T>, std::span<const T>, matrix_view<T>);    \
@@ -324,7 +414,12 @@ void argmax(const_matrix_view<T> x, std::span<std::int32_t> out) {
   template T softmax_cross_entropy<T>(const_matrix_view<T>, std::span<const std::int32_t>, std::span<T>);      \
   template double accuracy<T>(const_matrix_view<T>, std::span<const std::int32_t>);                            \
   template double accuracy<T>(const_matrix_view<T>, const_matrix_view<T>);                                     \
-  template void argmax<T>(const_matrix_view<T>, std::span<std::int32_t>);
+  template void argmax<T>(const_matrix_view<T>, std::span<std::int32_t>);                                      \
+  template forward_result<T> forward_pass<T>(const_matrix_view<T>, const packed_dense<T>&, const packed_dense<T>&,   \
+                                             std::span<const std::int32_t>, std::span<T>, matrix_view<T>, T);        \
+  template forward_result<T> forward_pass<T>(const_matrix_view<T>, const_matrix_view<T>, std::span<const T>,         \
+                                             const_matrix_view<T>, std::span<const T>, std::span<const std::int32_t>, \
+                                             std::span<T>, matrix_view<T>, T);
 
 NNSIMD_INSTANTIATE(float)
 NNSIMD_INSTANTIATE(double)

@@ -143,4 +143,36 @@ double accuracy(const_matrix_view<T> scores, const_matrix_view<T> onehot);
 template <class T>
 void argmax(const_matrix_view<T> x, std::span<std::int32_t> out);
 
+// ---------------------------------------------------------------------------------------------------
+// The chapter's forward pass in one call: dense (n_inputs -> n_hidden) + ReLU, dense (n_hidden ->
+// classes), softmax, the categorical cross-entropy with sparse labels, and the accuracy, as the book's
+// script computes them:
+//   h = relu(x . w1 + b1); p = softmax(h . w2 + b2); loss = mean(-log(clip(p[i, labels[i]], eps, 1 - eps)));
+//   accuracy = mean(argmax(p[i, :]) == labels[i])
+// The rows run in blocks whose hidden activations and logits stay in cache: they are never written to
+// memory. Every result (the per-sample losses, the probabilities, the mean loss and the accuracy) is
+// bit-identical to the five separate calls dense_relu, dense_forward, softmax,
+// categorical_cross_entropy and accuracy on the same ISA, at every thread count.
+template <class T>
+struct forward_result {
+  T loss;           // the mean loss (NaN for an empty batch)
+  double accuracy;  // the fraction of rows whose argmax is the label (NaN for an empty batch)
+};
+
+// With the layers packed once (packed_dense), for repeated calls: layer1 is n_inputs -> n_hidden,
+// layer2 n_hidden -> classes. `losses` (one per row) and `probs` (batch x classes) are optional
+// outputs: pass empty ones to skip them. Throws nnsimd::error on mismatched shapes, a label outside
+// [0, classes), a layer packed for another ISA or moved from, or outputs that overlap the inputs.
+template <class T>
+forward_result<T> forward_pass(const_matrix_view<T> x, const packed_dense<T>& layer1, const packed_dense<T>& layer2,
+                               std::span<const std::int32_t> labels, std::span<T> losses = {},
+                               matrix_view<T> probs = {}, T eps = T(1e-7));
+
+// With the weights as the book holds them: w1 is n_inputs x n_hidden, w2 n_hidden x classes. Both
+// layers are packed on each call (as dense_forward packs its weights when the batch amortizes it).
+template <class T>
+forward_result<T> forward_pass(const_matrix_view<T> x, const_matrix_view<T> w1, std::span<const T> b1,
+                               const_matrix_view<T> w2, std::span<const T> b2, std::span<const std::int32_t> labels,
+                               std::span<T> losses = {}, matrix_view<T> probs = {}, T eps = T(1e-7));
+
 }  // namespace nnsimd

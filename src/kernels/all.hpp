@@ -6,6 +6,7 @@
 #include "kernels/categorical_cross_entropy.hpp"
 #include "kernels/clip.hpp"
 #include "kernels/dense.hpp"
+#include "kernels/forward_pass.hpp"
 #include "kernels/relu.hpp"
 #include "kernels/softmax.hpp"
 #include "kernels/softmax_cross_entropy.hpp"

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 namespace nnsimd::reference {
 
@@ -170,6 +171,36 @@ double sum(const T* x, std::size_t n) {
   double s = 0;
   for (std::size_t i = 0; i < n; ++i) s += x[i];
   return s;
+}
+
+// The chapter's script, one layer after the other over the whole batch:
+//   dense1.forward(X); activation1.forward(dense1.output); dense2.forward(activation1.output)
+//   activation2.forward(dense2.output); loss = loss_function.calculate(activation2.output, y)
+//   accuracy = np.mean(np.argmax(activation2.output, axis=1) == y)
+// Returns the count of correct rows (the caller divides, as it averages the losses).
+template <class Flavor, class T>
+std::size_t forward_pass(const T* x, std::size_t ldx, const T* w1, std::size_t ldw1, const T* b1, const T* w2,
+                         std::size_t ldw2, const T* b2, const std::int32_t* labels, T* losses, T* probs,
+                         std::size_t ldp, std::size_t rows, std::size_t n_in, std::size_t n_hidden,
+                         std::size_t n_out, T eps) {
+  std::vector<T> hidden(rows * n_hidden), logits(rows * n_out);
+  dense_relu<Flavor, T>(x, ldx, w1, ldw1, b1, hidden.data(), n_hidden, rows, n_in, n_hidden);
+  dense_forward<Flavor, T>(hidden.data(), n_hidden, w2, ldw2, b2, logits.data(), n_out, rows, n_hidden, n_out);
+  T* p = probs ? probs : logits.data();
+  const std::size_t ld = probs ? ldp : n_out;
+  softmax<Flavor, T>(logits.data(), n_out, p, ld, rows, n_out);
+  categorical_cross_entropy<Flavor, T>(p, ld, labels, losses, rows, n_out, eps);
+  return accuracy<Flavor, T>(p, ld, labels, rows, n_out);
+}
+
+// The reference's packed layers are w then b (dense_pack above).
+template <class Flavor, class T>
+std::size_t forward_pass_packed(const T* x, std::size_t ldx, const T* packed1, const T* packed2,
+                                const std::int32_t* labels, T* losses, T* probs, std::size_t ldp, std::size_t rows,
+                                std::size_t n_in, std::size_t n_hidden, std::size_t n_out, T eps) {
+  return forward_pass<Flavor, T>(x, ldx, packed1, n_hidden, packed1 + n_in * n_hidden, packed2, n_out,
+                                 packed2 + n_hidden * n_out, labels, losses, probs, ldp, rows, n_in, n_hidden, n_out,
+                                 eps);
 }
 
 }  // namespace nnsimd::reference

@@ -8,6 +8,7 @@
 #include "spec/categorical_cross_entropy.hpp"
 #include "spec/clip.hpp"
 #include "spec/dense.hpp"
+#include "spec/forward_pass.hpp"
 #include "spec/relu.hpp"
 #include "spec/softmax.hpp"
 #include "spec/softmax_cross_entropy.hpp"
@@ -44,7 +45,7 @@ void check_standard_set(op o, const detail::kernel_table<T>& t, const budget& b,
     if constexpr (callable<S>) {
       for (const shape& sh : S::shapes()) {
         data<T> d;
-        d.rows = sh.rows, d.cols = sh.cols, d.n_in = sh.n_in;
+        d.rows = sh.rows, d.cols = sh.cols, d.n_in = sh.n_in, d.n_hid = sh.n_hid;
         S::standard(d, g, sh.specials);
         S::prepare(t, d);
         const args<T> a = d.view();

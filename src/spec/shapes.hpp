@@ -9,10 +9,13 @@
 //   hidden    softmax, argmax and accuracy over 4096 rows of 128 (attention-sized rows; 2 MiB of
 //             float, L2 to L3).
 //   square    dense 2048 x 2048 x 2048: the GEMM peak (48 MiB of double: DRAM-sized operands).
+//   mlp       the forward pass (two layers, softmax, loss, accuracy) at 4096 x 784 -> 1024 -> 1000:
+//             32 MiB of float hidden activations and logits, which the unfused calls write and read back.
 //   elems     relu and clip over 4 Ki ... 16 Mi elements: from L1-resident (16 KiB of float in, 16 KiB
 //             out) through L2 (32 Ki, 256 Ki), L3 (2 Mi = 8 MiB in) to DRAM (16 Mi = 64 MiB in).
 //
-// Dimensions in the names: dense rows x n_in x n_out; row kernels rows x cols; elems the count.
+// Dimensions in the names: dense rows x n_in x n_out; the forward pass rows x n_in x n_hidden x n_out;
+// row kernels rows x cols; elems the count.
 #pragma once
 
 #include <cstddef>
@@ -28,12 +31,18 @@ struct named_shape {
   std::size_t rows;
   std::size_t a;  // dense: n_in; row kernels: cols; elems: the row length (see elem_shape)
   std::size_t b;  // dense: n_out; otherwise 0
+  std::size_t h = 0;  // the forward pass: n_hidden (a is n_in, b n_out); otherwise 0
 };
 
 inline constexpr named_shape dense_shapes[] = {
     {"book", 300, 2, 3},      {"book", 300, 3, 3},           {"mnist", 1024, 784, 128},
     {"mnist", 1024, 128, 10}, {"imagenet", 256, 2048, 1000}, {"square", 2048, 2048, 2048},
 };
+
+// The forward pass (forward_pass, forward_pass_packed): the book's 300 x 2 -> 3 -> 3, MNIST's
+// 784 -> 128 -> 10, and a wide 784 -> 1024 -> 1000 over 4096 rows.
+inline constexpr named_shape forward_shapes[] = {
+    {"book", 300, 2, 3, 3}, {"mnist", 1024, 784, 10, 128}, {"mlp", 4096, 784, 1000, 1024}};
 
 // softmax: the loss shapes plus two row shapes of its own.
 inline constexpr named_shape softmax_shapes[] = {
@@ -71,6 +80,8 @@ constexpr bool is_dense_shape(const named_shape& s) { return s.b != 0; }
 
 // The <dims> of a benchmark name: dense rows x n_in x n_out, elems the count, others rows x cols.
 inline std::string dims_of(const named_shape& s) {
+  if (s.h != 0)
+    return std::to_string(s.rows) + "x" + std::to_string(s.a) + "x" + std::to_string(s.h) + "x" + std::to_string(s.b);
   if (is_dense_shape(s)) return std::to_string(s.rows) + "x" + std::to_string(s.a) + "x" + std::to_string(s.b);
   if (std::string_view(s.set) == "elems") return std::to_string(s.rows * s.a);
   return std::to_string(s.rows) + "x" + std::to_string(s.a);

@@ -29,20 +29,24 @@ using wide = long double;  // the oracle's type: x87 extended on x86-64, IEEE qu
 
 // The arguments of one call, as kernels.def passes them: row-major matrices with row strides (in
 // elements); rows are the batch. Dense: x is rows x n_in, w n_in x cols, y rows x cols (cols = n_out).
+// The forward pass: w n_in x n_hid, w2 n_hid x cols (its second layer), packed2 the second layer packed.
 template <class T>
 struct args {
-  std::size_t rows = 0, cols = 0, n_in = 0;
+  std::size_t rows = 0, cols = 0, n_in = 0, n_hid = 0;
   const T* x = nullptr;
   std::size_t ldx = 0;
   const T* w = nullptr;
   std::size_t ldw = 0;
   const T* b = nullptr;
+  const T* w2 = nullptr;  // the forward pass's second layer (ld = cols)
+  const T* b2 = nullptr;
   const T* p = nullptr;  // the losses' probabilities
   std::size_t ldp = 0;
   const T* t = nullptr;  // one-hot targets
   std::size_t ldt = 0;
   const std::int32_t* labels = nullptr;
   const T* packed = nullptr;  // a packed dense layer (dense_pack's output)
+  const T* packed2 = nullptr;  // the forward pass's second layer, packed
   T* y = nullptr;
   std::size_t ldy = 0;
   T* losses = nullptr;
@@ -72,11 +76,12 @@ struct buffer {
   T& operator[](std::size_t i) const { return mem.get()[i]; }
 };
 
-// The buffers of one case, contiguous (every ld = cols, or n_in for dense's x).
+// The buffers of one case, contiguous (every ld = cols, or n_in for dense's x, n_hid for the forward
+// pass's first layer).
 template <class T>
 struct data {
-  std::size_t rows = 0, cols = 0, n_in = 0;
-  buffer<T> x, w, b, p, t, y, losses, packed;
+  std::size_t rows = 0, cols = 0, n_in = 0, n_hid = 0;
+  buffer<T> x, w, b, w2, b2, p, t, y, losses, packed, packed2;
   buffer<std::int32_t> labels, idx;
   std::size_t count = 0;
   double total = 0;
@@ -84,9 +89,10 @@ struct data {
 
   args<T> view() {
     args<T> a;
-    a.rows = rows, a.cols = cols, a.n_in = n_in;
+    a.rows = rows, a.cols = cols, a.n_in = n_in, a.n_hid = n_hid;
     a.x = x.get(), a.ldx = n_in ? n_in : cols;
-    a.w = w.get(), a.ldw = cols, a.b = b.get();
+    a.w = w.get(), a.ldw = n_hid ? n_hid : cols, a.b = b.get();
+    a.w2 = w2.get(), a.b2 = b2.get(), a.packed2 = packed2.get();
     a.p = p.get(), a.ldp = cols, a.t = t.get(), a.ldt = cols;
     a.labels = labels.get(), a.packed = packed.get();
     a.y = y.get(), a.ldy = cols, a.losses = losses.get(), a.idx = idx.get();
@@ -108,10 +114,12 @@ struct data {
 };
 
 // A shape of the standard input set: rows, cols (dense: n_out), n_in (dense only), and whether
-// adversarial values are planted (the dense kernels' set plants them in one shape of several).
+// adversarial values are planted (the dense kernels' set plants them in one shape of several); n_hid:
+// the forward pass's hidden width.
 struct shape {
   std::size_t rows = 0, cols = 0, n_in = 0;
   bool specials = true;
+  std::size_t n_hid = 0;
 };
 
 // The accuracy of the exp and log an implementation computes inside an op, in ULPs of their results;

@@ -47,8 +47,10 @@ constexpr std::size_t gcd_of(std::size_t a, std::size_t b) {
 
 // ---- per-thread scratch -------------------------------------------------------------------------------
 // One 64-byte-aligned buffer per thread, ISA and type, grown on demand and kept across calls: a fresh
-// allocation of the 512 KiB W block per call would cost an mmap and ~128 page faults (tens of us).
-template <class Arch, class T>
+// allocation of the 512 KiB W block per call would cost an mmap and ~128 page faults (tens of us). Slot
+// tells apart the buffers of callers that are live at once (the fused pass's row blocks around dense's
+// W panels: slot 0 is dense's).
+template <class Arch, class T, int Slot = 0>
 T* scratch(std::size_t n) {
   struct aligned_delete {
     void operator()(T* p) const { ::operator delete[](p, std::align_val_t{64}); }

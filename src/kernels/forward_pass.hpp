@@ -1,0 +1,124 @@
+// forward_pass / forward_pass_packed: the chapter's whole network in one call, over row blocks.
+//
+// The book runs it as five calls over the whole batch: dense1 + ReLU writes the hidden activations
+// (rows x n_hidden), dense2 the logits (rows x n_out), softmax the probabilities, then the loss and the
+// accuracy read them back. Here each block of `block_rows` rows goes through all five before the next
+// block starts, so its h and z (and p, written over z in place) live in a per-thread buffer that stays
+// in L2: for 4096 x 784 -> 1024 -> 1000 in float, the unfused pass writes and reads back 32 MiB of
+// intermediates, the fused one 2 x 256 KiB per thread, reused. The weights are packed once per call
+// (forward_pass) or before it (forward_pass_packed); each block then reads the packed panels, which
+// for large layers come from L3 once per block: 2 * block_rows flops per weight element, 64 rows and
+// more (block_rows) keep that above 100 flops per byte.
+//
+// The block runs the library's own kernels (dense_packed_relu, dense_packed_forward, softmax in place,
+// categorical_cross_entropy, accuracy), and each of them computes a row the same way whatever rows a
+// call gets (dense.hpp, softmax.hpp: the code path is a function of the shape, never of the partition;
+// the losses and the argmax are per row). So every loss, probability and the hit count are bit-identical
+// to the unfused calls, and the mean, summed afterwards over all rows by `sum` in an order fixed by the
+// row count (sum.hpp), is too. tests/test_forward_pass.cpp checks it on every ISA and thread count.
+//
+// Threads: blocks are split over the OpenMP threads (parallel_rows, grain = one block); the kernels a
+// block calls then see omp_in_parallel() and stay on their thread. Below the parallel threshold, or with
+// one block, the whole pass runs on the calling thread and its kernels may split their own rows.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <new>
+
+#include "kernels/accuracy.hpp"
+#include "kernels/categorical_cross_entropy.hpp"
+#include "kernels/dense.hpp"
+#include "kernels/parallel.hpp"
+#include "kernels/softmax.hpp"
+
+namespace nnsimd::kernels {
+namespace forward_detail {
+
+// Rows per block, from the shape alone: h and z of a block within 256 KiB (half of the smallest L2 we
+// run on, Zen 3's 512 KiB), a multiple of 48 (of every dense micro-tile height, 4 and 6, and of every
+// vector length, so no block but the last ends in a partial tile or softmax group), at least 48 and at
+// most 960 rows.
+template <class T>
+std::size_t block_rows(std::size_t n_hidden, std::size_t n_out) {
+  constexpr std::size_t budget = 256 * 1024, step = 48;
+  const std::size_t per_row = (n_hidden + n_out) * sizeof(T);
+  return std::clamp<std::size_t>(budget / per_row / step * step, step, 20 * step);
+}
+
+// The estimated single-thread time of one row in ps, for the parallel threshold (parallel.hpp): the two
+// layers' multiply-adds at dense's rate (dense/blocked.hpp) plus softmax's and the losses' per-row cost.
+template <class T>
+std::size_t work_per_row(std::size_t n_in, std::size_t n_hidden, std::size_t n_out) {
+  return (18 * (n_in * n_hidden + n_hidden * n_out) + 60 * (n_in + 2 * n_hidden + n_out) + 300 * n_out + 2000) *
+         (sizeof(T) / 4);
+}
+
+template <class Arch, class T>
+std::size_t run(const T* x, std::size_t ldx, const T* packed1, const T* packed2, const std::int32_t* labels,
+                T* losses, T* probs, std::size_t ldp, std::size_t rows, std::size_t n_in, std::size_t n_hidden,
+                std::size_t n_out, T eps) {
+  if (rows == 0) return 0;
+  const std::size_t rb = block_rows<T>(n_hidden, n_out);
+  std::atomic<std::size_t> total{0};
+  detail::parallel_rows<Arch>(rows, work_per_row<T>(n_in, n_hidden, n_out), rb, [&](std::size_t r0, std::size_t r1) {
+    // Slots 1 and 2: dense's own per-thread W panels are slot 0 (unused with packed layers, but a
+    // caller's unfused call on this thread keeps its buffer).
+    T* h = dense_detail::scratch<Arch, T, 1>(rb * n_hidden);
+    T* z = probs ? nullptr : dense_detail::scratch<Arch, T, 2>(rb * n_out);
+    std::size_t hits = 0;
+    for (std::size_t b0 = r0; b0 < r1; b0 += rb) {
+      const std::size_t n = std::min(rb, r1 - b0);
+      T* zb = probs ? probs + b0 * ldp : z;
+      const std::size_t ldz = probs ? ldp : n_out;
+      dense_packed_relu<Arch, T>(x + b0 * ldx, ldx, packed1, h, n_hidden, n, n_in, n_hidden);
+      dense_packed_forward<Arch, T>(h, n_hidden, packed2, zb, ldz, n, n_hidden, n_out);
+      softmax<Arch, T>(zb, ldz, zb, ldz, n, n_out);
+      categorical_cross_entropy<Arch, T>(zb, ldz, labels + b0, losses + b0, n, n_out, eps);
+      hits += accuracy<Arch, T>(zb, ldz, labels + b0, n, n_out);
+    }
+    total.fetch_add(hits, std::memory_order_relaxed);
+  });
+  return total.load(std::memory_order_relaxed);
+}
+
+// A packed layer in a per-call buffer (forward_pass): 64-byte aligned, as packed_dense's.
+template <class T>
+struct packed_buffer {
+  T* p;
+  explicit packed_buffer(std::size_t n)
+      : p(static_cast<T*>(::operator new[](std::max<std::size_t>(n, 1) * sizeof(T), std::align_val_t{64}))) {}
+  ~packed_buffer() { ::operator delete[](p, std::align_val_t{64}); }
+  packed_buffer(const packed_buffer&) = delete;
+  packed_buffer& operator=(const packed_buffer&) = delete;
+};
+
+}  // namespace forward_detail
+
+template <class Arch, class T>
+std::size_t forward_pass_packed(const T* x, std::size_t ldx, const T* packed1, const T* packed2,
+                                const std::int32_t* labels, T* losses, T* probs, std::size_t ldp, std::size_t rows,
+                                std::size_t n_in, std::size_t n_hidden, std::size_t n_out, T eps) {
+  return forward_detail::run<Arch, T>(x, ldx, packed1, packed2, labels, losses, probs, ldp, rows, n_in, n_hidden,
+                                      n_out, eps);
+}
+
+// Packs both layers (what dense_relu and dense_forward do with their W on every call of a batch that
+// amortizes it), then the packed pass.
+template <class Arch, class T>
+std::size_t forward_pass(const T* x, std::size_t ldx, const T* w1, std::size_t ldw1, const T* b1, const T* w2,
+                         std::size_t ldw2, const T* b2, const std::int32_t* labels, T* losses, T* probs,
+                         std::size_t ldp, std::size_t rows, std::size_t n_in, std::size_t n_hidden, std::size_t n_out,
+                         T eps) {
+  if (rows == 0) return 0;
+  forward_detail::packed_buffer<T> p1(dense_packed_size<Arch, T>(n_in, n_hidden));
+  forward_detail::packed_buffer<T> p2(dense_packed_size<Arch, T>(n_hidden, n_out));
+  dense_pack<Arch, T>(w1, ldw1, b1, n_in, n_hidden, p1.p);
+  dense_pack<Arch, T>(w2, ldw2, b2, n_hidden, n_out, p2.p);
+  return forward_detail::run<Arch, T>(x, ldx, p1.p, p2.p, labels, losses, probs, ldp, rows, n_in, n_hidden, n_out,
+                                      eps);
+}
+
+}  // namespace nnsimd::kernels
