@@ -18,6 +18,9 @@
 //   peer_<lib>      Eigen, OpenBLAS, oneDNN, XNNPACK, PyTorch's ATen where found at configure time, 1 thread
 //   peer_<lib>_t<N> the same on N = 2 .. cores threads, for the kernels the library parallelizes itself
 //                   (peer_api::parallel); float only
+//   <isa>_unfused[_t<N>]  forward_pass / forward_pass_packed only: the same network as one nnsimd call
+//                   per stage (composed.hpp); a peer's forward-pass rows are its own kernels per stage,
+//                   nnsimd's where it has none (label filled=<stages>)
 // Every implementation's output is checked once against the long-double oracle within a derived
 // bound (problem.hpp) before it is timed; a disagreement is reported with SkipWithError, and makes the
 // exit status 1 when the implementation is nnsimd's own (a peer's is only reported).
@@ -52,6 +55,7 @@
 #endif
 
 #include "autovec.hpp"
+#include "composed.hpp"
 #include "nnsimd/detail/runtime.hpp"
 #include "limits.hpp"
 #include "nnsimd/detail/kernel_table.hpp"
@@ -102,6 +106,7 @@ struct impl {
   bool slow = false;  // scalar and autovec: seconds per dense call at the large shapes
   bool narrow = false;  // an xsimd ISA below the best one (or an autovec below the best autovec)
   bool f32_only = false;
+  bool unfused = false;  // the forward pass as one nnsimd call per stage (composed.hpp); other ops: not run
 };
 
 template <class T>
@@ -184,6 +189,18 @@ std::vector<impl> implementations() {
       t.f32_only = true;
       out.push_back(t);
     }
+  // The forward pass unfused, what fusing is measured against: the best ISA at 1 and N threads.
+  if (best != isa::scalar)
+    for (int n = 1; n <= cores; ++n) {
+      impl u;
+      u.name = std::string(to_string(best)) + "_unfused" + (n > 1 ? "_t" + std::to_string(n) : "");
+      u.tf = &detail::table<float>(best);
+      u.td = &detail::table<double>(best);
+      u.threads = n;
+      u.f32_only = n > 1;
+      u.unfused = true;
+      out.push_back(u);
+    }
   // A corrected peer's own process (see peer_api::corrected_env) times that peer only.
   const char* corrected = std::getenv("NNSIMD_BENCH_CORRECTED_PEER");
   if (corrected) out.clear();
@@ -258,7 +275,16 @@ void run_case(benchmark::State& st, kernel k, shape s, const impl& im, bool chec
   problem<T>& pr = problem_for<T>(k, s);
   set_num_threads(im.threads);
   peer_op op;
-  if (im.peer) {
+  // The forward pass as separate calls (composed.hpp): a peer's stages, or nnsimd's unfused.
+  std::unique_ptr<composed_pass<T>> comp;
+  if (is_forward(k) && (im.peer || im.unfused)) {
+    comp = std::make_unique<composed_pass<T>>(pr, im.peer ? detail::table<T>(active_isa()) : *table_of<T>(im),
+                                              im.peer, im.threads);
+    if (!comp->error().empty()) {
+      st.SkipWithError(comp->error().c_str());
+      return;
+    }
+  } else if (im.peer) {
     op = make_peer(*im.peer, pr, im.threads);
     if (op.error) {
       st.SkipWithError(op.error);
@@ -276,7 +302,9 @@ void run_case(benchmark::State& st, kernel k, shape s, const impl& im, bool chec
   // model's weights are packed once for many batches; the peers' setup (make_peer) packs theirs.
   if (tab) pr.prepare(*tab);
   auto once = [&] {
-    if (im.peer)
+    if (comp)
+      comp->run();
+    else if (im.peer)
       op.run(op.state);
     else
       pr.call(*tab);
@@ -313,8 +341,10 @@ void run_case(benchmark::State& st, kernel k, shape s, const impl& im, bool chec
   // (the same code as the one-thread row; their ratio is then the run's noise). A peer's says how many it
   // was given; the library decides how many of them a call uses.
   if (im.threads > 1) label += " threads=" + std::to_string(im.peer ? im.threads : detail::threads_used);
-  if (op.impl && *op.impl) {  // one token: the results module reads labels as space-separated key=value
-    std::string impl = op.impl;
+  if (comp && !comp->filled().empty()) label += " filled=" + comp->filled();
+  const char* impl_str = comp ? comp->impl().c_str() : op.impl;
+  if (impl_str && *impl_str) {  // one token: the results module reads labels as space-separated key=value
+    std::string impl = impl_str;
     for (char& c : impl)
       if (c == ' ' || c == '\t') c = '_';
     label += " impl=" + impl;
@@ -445,8 +475,13 @@ void register_kernels(const std::vector<impl>& impls) {
                                  max_threads);
       for (const impl& im : impls) {
         if (im.f32_only && sizeof(T) != 4) continue;
-        if (im.peer && !im.peer->supports(k, sizeof(T) == 8)) continue;
-        if (im.peer && im.threads > 1 && !im.peer->parallel(k)) continue;
+        if (im.unfused && !is_forward(k)) continue;
+        if (im.peer && is_forward(k)) {
+          if (!peer_composes(*im.peer, k, sizeof(T) == 8, im.threads)) continue;
+        } else {
+          if (im.peer && !im.peer->supports(k, sizeof(T) == 8)) continue;
+          if (im.peer && im.threads > 1 && !im.peer->parallel(k)) continue;
+        }
         // The reference's packed kernels are dense_forward's loops on a copy of w: timed there only.
         if (info.packed && im.slow) continue;
         // Quick mode: no reference dense above 2^28 flops (0.1-10 s per call), and the 2048^3 square

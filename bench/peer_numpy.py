@@ -11,13 +11,14 @@ or an input is described here.
 Implementations (row impl names):
   peer_numpy        the book's classes below, in the case's dtype, BLAS at one thread (threadpoolctl)
   peer_numpy_nnfs   the same after nnfs.init(): np.dot in float64, cast to float32 (python/nnfs_numpy.py);
-                    differs only for the dense ops in f32, so only those rows
-  peer_numpy_t<N>   dense ops, f32, BLAS at N = this process's cores (real time, "/real_time" as the
+                    differs only for the ops that call np.dot (BLAS_OPS: dense and the forward pass) in f32,
+                    so only those rows
+  peer_numpy_t<N>   BLAS_OPS, f32, BLAS at N = this process's cores (real time, "/real_time" as the
                     driver's multi-threaded rows); NumPy's elementwise ops run on one thread whatever the
-                    setting, so only BLAS calls get these rows
+                    setting, so only the ops whose time is BLAS calls get these rows
   py_nnsimd         the module's functions called from Python, allocating their outputs as NumPy does,
                     nnsimd.set_num_threads(1)
-  peer_numpy_corrected  the dense peer_numpy rows again, in a process of their own, when OpenBLAS's own
+  peer_numpy_corrected  the BLAS_OPS peer_numpy rows again, in a process of their own, when OpenBLAS's own
                     detection fell below the CPU's ISA level: OPENBLAS_CORETYPE set to the core that level
                     calls for (bench/peer_openblas.cpp's rule; FALLBACK in nnsimd_peer_numpy_code)
   py_torch          PyTorch ops on torch.from_numpy views of the same arrays, torch.set_num_threads(1),
@@ -72,6 +73,10 @@ except ImportError as e:
     skip("cannot import the nnsimd module (%s; put the build's python/ folder on PYTHONPATH)" % e)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "python"))
 import nnfs_numpy  # noqa: E402  (the book's nnfs.init() conventions: its float64 np.dot)
+
+# The ops whose NumPy time is np.dot (BLAS): dense, and the forward pass, whose two layers are all but
+# O(rows x classes) of its work. Only these get the nnfs, N-thread and corrected rows.
+BLAS_OPS = ("dense_forward", "dense_relu", "forward_pass")
 
 
 # ---- the book's classes (chapter 5), as the book writes them -----------------------------------------
@@ -166,6 +171,14 @@ def store_count(out, rows):
     return store
 
 
+def store_forward(out, rows):
+    """The forward pass's (per-sample losses, mean loss, accuracy): the losses and the count are checked."""
+    def store(r):
+        np.copyto(out["losses"], np.asarray(r[0]))
+        store_count(out, rows)(r[2])
+    return store
+
+
 def book_op(case, dense_class=Layer_Dense):
     op, i, out = case.op, case.inputs, case.outputs
     e = Empty()
@@ -227,6 +240,29 @@ def book_op(case, dense_class=Layer_Dense):
     if op == "accuracy":
         x, y = i["x"], i["labels"]
         return (lambda: book_accuracy(x, y)), (lambda: empty_function(x, y)), store_count(out, len(x)), None
+    if op == "forward_pass":  # the chapter's script: its objects and calls, from dense1 to the accuracy
+        x, y = i["x"], i["labels"]
+        dense1, activation1 = dense_class(i["w"], i["b"]), Activation_ReLU()
+        dense2, activation2 = dense_class(i["w2"], i["b2"]), Activation_Softmax()
+        loss_function = Loss_CategoricalCrossentropy()
+
+        # loss_function.calculate(), spelled out: its per-sample losses are the case's output.
+        def run():
+            dense1.forward(x)
+            activation1.forward(dense1.output)
+            dense2.forward(activation1.output)
+            activation2.forward(dense2.output)
+            sample_losses = loss_function.forward(activation2.output, y)
+            loss = np.mean(sample_losses)
+            accuracy = book_accuracy(activation2.output, y)
+            return sample_losses, loss, accuracy
+
+        def empty():
+            for _ in range(4):
+                e.forward(x)
+            empty_function(e.forward(x, y))
+            return empty_function(x, y)
+        return run, empty, store_forward(out, len(x)), "book_script"
     return None
 
 
@@ -250,6 +286,14 @@ def nnsimd_op(case):
     }
     if op == "accuracy":
         return (lambda: nnsimd.accuracy(i["x"], i["labels"])), None, store_count(out, len(i["x"])), None
+    if op == "forward_pass":  # the per-sample losses come back through losses=, allocated per call as the others'
+        x, rows = i["x"], len(i["x"])
+
+        def run():
+            losses = np.empty(rows, x.dtype)
+            loss, accuracy = nnsimd.forward_pass(x, i["w"], i["b"], i["w2"], i["b2"], i["labels"], losses=losses)
+            return losses, loss, accuracy
+        return run, None, store_forward(out, rows), None
     if op not in table:
         return None
     run, store = table[op]
@@ -284,6 +328,14 @@ def torch_op(torch, case):
         "argmax": (lambda: torch.argmax(t["x"], dim=1), store_idx, None),
         "accuracy": (lambda: (torch.argmax(t["x"], dim=1) == L).float().mean(), None, None),
     }
+    if op == "forward_pass":  # the book's composition in torch ops, its loss as the categorical_cross_entropy row's
+        def run():
+            h = torch.relu(torch.addmm(t["b"], t["x"], t["w"]))
+            p = torch.softmax(torch.addmm(t["b2"], h, t["w2"]), dim=1)
+            losses = -torch.log(torch.clamp(p, eps, 1 - eps).gather(1, L[:, None])[:, 0])
+            return losses, losses.mean(), (torch.argmax(p, dim=1) == L).float().mean()
+        return run, None, (lambda r: store_forward(out, len(i["x"]))((as_np(r[0]), None, r[2].item()))), \
+            "book_composition"
     if op not in table:
         return None
     run, store, label = table[op]
@@ -460,7 +512,7 @@ def main(argv=None):
     ap.add_argument("--min-time", type=float, help="seconds per repetition (default: quick 0.01, full 0.05)")
     ap.add_argument("--list", action="store_true", help="print the row names selected and exit")
     ap.add_argument("--corrected", action="store_true",
-                    help="(run by this script) the dense peer_numpy rows only, named peer_numpy_corrected: "
+                    help="(run by this script) the BLAS ops' peer_numpy rows only, named peer_numpy_corrected: "
                          "OpenBLAS's core set by OPENBLAS_CORETYPE after its own detection fell back")
     a = ap.parse_args(argv)
     if not a.out and not a.list:
@@ -493,14 +545,14 @@ def main(argv=None):
     # The plan: (case id, impl, row name, real-time?, BLAS threads).
     plan = []
     for op, dtype, shape in _bench.cases():
-        dense = op in ("dense_forward", "dense_relu")
+        blas = op in BLAS_OPS
         base = "%s/%s/%%s/%s" % (op, dtype, shape)
         impls = [("peer_numpy", False, 1)]
         if a.corrected:  # the filter selects the rows this one corrects, as the driver's corrected peers
-            if dense and selected(base % "peer_numpy"):
+            if blas and selected(base % "peer_numpy"):
                 plan.append(((op, dtype, shape), "peer_numpy_corrected", base % "peer_numpy_corrected", False, 1))
             continue
-        if dense and dtype == "f32":
+        if blas and dtype == "f32":
             impls.append(("peer_numpy_nnfs", False, 1))
             if cores > 1:
                 impls.append(("peer_numpy_t%d" % cores, True, cores))
@@ -571,15 +623,15 @@ def main(argv=None):
         context = {"nnsimd_peer_numpy_code": blas_code(tpc),
                    "nnsimd_peer_numpy_nnfs_code": "numpy %s; as peer_numpy, np.dot in float64 then cast to float32 "
                                                   "(nnfs.init())" % np.__version__}
-    # OpenBLAS's detection fell below the CPU (0.3.21 on CPUs it does not know): the dense rows once more in a
+    # OpenBLAS's detection fell below the CPU (0.3.21 on CPUs it does not know): the BLAS ops' rows once more in a
     # process of its own with the core the CPU's ISA level calls for (OPENBLAS_CORETYPE is read when the
     # library loads), as peer_numpy_corrected; both kept, as nnsimd bench does for the C++ OpenBLAS peer.
     fix = None if a.corrected else blas_fix(tpc)
-    if fix and any(p[1] == "peer_numpy" and p[0][0] in ("dense_forward", "dense_relu") for p in plan):
+    if fix and any(p[1] == "peer_numpy" and p[0][0] in BLAS_OPS for p in plan):
         part = a.out + ".corrected.json"
         argv = [sys.executable, os.path.abspath(__file__), "--mode", a.mode, "--filter=" + a.filter, "--corrected",
                 "--out", part] + (["--min-time", repr(a.min_time)] if a.min_time is not None else [])
-        print("peer_numpy.py: OpenBLAS fell back below this CPU's ISA; the dense rows again with %s as "
+        print("peer_numpy.py: OpenBLAS fell back below this CPU's ISA; the BLAS ops' rows again with %s as "
               "peer_numpy_corrected" % fix, file=sys.stderr)
         k, v = fix.split("=", 1)
         rc = subprocess.run(argv, env=dict(os.environ, **{k: v})).returncode

@@ -262,7 +262,10 @@ int bench(const bench_options& o) {
   char stamp[32];
   const std::time_t now = std::time(nullptr);
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-  const fs::path json = dir / (std::string("bench-") + (o.full ? "full-" : "quick-") + stamp + ".json");
+  // A run restricted by --filter is not the suite: bench-part-<mode>-<stamp>.json, so that the tools taking
+  // a machine's latest full run (tools/cross_report.py) never take a part of one for it.
+  const fs::path json = dir / (std::string("bench-") + (o.filter.empty() ? "" : "part-") + (o.full ? "full-" : "quick-") +
+                               stamp + ".json");
 
   std::vector<std::string> argv = {exe, o.full ? "--full" : "--quick", "--benchmark_out=" + json.string(),
                                    "--benchmark_out_format=json"};

@@ -121,15 +121,18 @@ class bench_case {
 
   std::string name(const std::string& impl) const { return op_ + "/" + dtype_ + "/" + impl + "/" + shape_; }
 
-  // Inputs, read-only views: x, w, b (shaped (1, n) as the book's biases), p, t, labels (int32).
+  // Inputs, read-only views: x, w, b (shaped (1, n) as the book's biases), the forward pass's second
+  // layer w2, b2, p, t, labels (int32). The forward pass's first layer is n_in x n_hid; dense's n_in x cols.
   py::dict inputs(py::object self) const {
     return visit([&](auto& pr) {
       py::dict d;
       const auto& b = pr.d;
-      const std::size_t r = b.rows, c = b.cols;
+      const std::size_t r = b.rows, c = b.cols, n1 = b.n_hid ? b.n_hid : c;
       put(d, "x", b.x, {r, b.n_in ? b.n_in : c}, self, false);
-      put(d, "w", b.w, {b.n_in, c}, self, false);
-      put(d, "b", b.b, {std::size_t{1}, c}, self, false);
+      put(d, "w", b.w, {b.n_in, n1}, self, false);
+      put(d, "b", b.b, {std::size_t{1}, n1}, self, false);
+      put(d, "w2", b.w2, {b.n_hid, c}, self, false);
+      put(d, "b2", b.b2, {std::size_t{1}, c}, self, false);
       put(d, "p", b.p, {r, c}, self, false);
       put(d, "t", b.t, {r, c}, self, false);
       put(d, "labels", b.labels, {r}, self, false);
@@ -138,7 +141,7 @@ class bench_case {
   }
 
   // Outputs, writable views: y (rows x cols), losses (rows, per sample), idx (rows, int32), count (one
-  // uint64: accuracy's number of correct rows). What check() reads.
+  // uint64: the number of correct rows, of accuracy and of the forward pass). What check() reads.
   py::dict outputs(py::object self) const {
     return visit([&](auto& pr) {
       py::dict d;
@@ -146,7 +149,7 @@ class bench_case {
       put(d, "y", b.y, {b.rows, b.cols}, self, true);
       put(d, "losses", b.losses, {b.rows}, self, true);
       put(d, "idx", b.idx, {b.rows}, self, true);
-      if (pr.k == op::accuracy)
+      if (pr.k == op::accuracy || pr.k == op::forward_pass)
         d["count"] = py::array_t<std::uint64_t>({py::ssize_t{1}}, {py::ssize_t{sizeof(std::size_t)}},
                                                 reinterpret_cast<std::uint64_t*>(&b.count), self);
       return d;

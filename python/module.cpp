@@ -6,7 +6,8 @@
 // every nnsimd::error is. Labels are the exception: integer labels of another type than int32, or strided
 // ones, are converted to a contiguous int32 copy (n values beside a matrix of n rows), with a range
 // check. Outputs are returned as new C-contiguous arrays, or written into `out=` arrays (writeable, the
-// right dtype and shape, not overlapping an input unless the kernel works in place). The GIL is released
+// right dtype and shape, not overlapping an input unless the kernel works in place); forward_pass returns
+// its two scalars and fills its optional outputs, losses= and probs=, as out= arrays. The GIL is released
 // while a kernel runs, so other Python threads go on.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -125,15 +126,16 @@ std::span<T> vector_out(const py::array& a, const char* name, std::size_t n) {
 // Biases: n values of T, shaped (n,) as the library takes them or (1, n) as the book's np.zeros((1, n)).
 // A count other than n is left to the library, whose message names both sizes.
 template <class T>
-std::span<const T> bias_span(const py::array& b, std::size_t n) {
+std::span<const T> bias_span(const py::array& b, std::size_t n, const char* name = "biases") {
+  const std::string nm(name);
   if (!py::isinstance<py::array_t<T>>(b))
-    throw error("biases: dtype " + dtype_of(b) + ", expected " + dtype_name<T>());
+    throw error(nm + ": dtype " + dtype_of(b) + ", expected " + dtype_name<T>());
   if (b.ndim() < 1 || b.ndim() > 2 || (b.ndim() == 2 && b.shape(0) != 1))
-    throw error("biases: shape " + shape_of(b) + ", expected (" + std::to_string(n) + ",) or (1, " +
+    throw error(nm + ": shape " + shape_of(b) + ", expected (" + std::to_string(n) + ",) or (1, " +
                 std::to_string(n) + ")");
   const py::ssize_t count = b.shape(b.ndim() - 1);
   if (count > 1 && b.strides(b.ndim() - 1) != static_cast<py::ssize_t>(sizeof(T)))
-    throw error("biases: not contiguous (stride " + std::to_string(b.strides(b.ndim() - 1)) + " bytes)");
+    throw error(nm + ": not contiguous (stride " + std::to_string(b.strides(b.ndim() - 1)) + " bytes)");
   return {static_cast<const T*>(b.data()), static_cast<std::size_t>(count)};
 }
 
@@ -364,6 +366,12 @@ class packed_layer {
     return std::string(std::visit([](const auto& l) { return nnsimd::to_string(l.target()); }, layer_));
   }
   py::dtype dtype() const { return layer_.index() == 0 ? py::dtype::of<float>() : py::dtype::of<double>(); }
+  bool is_float() const { return layer_.index() == 0; }
+  // The layer when it holds T, else null (forward_pass takes two layers of one dtype).
+  template <class T>
+  const nnsimd::packed_dense<T>* get() const {
+    return std::get_if<nnsimd::packed_dense<T>>(&layer_);
+  }
 
  private:
   template <class T>
@@ -390,6 +398,70 @@ class packed_layer {
 
   layer layer_;
 };
+
+// ---- the forward pass ---------------------------------------------------------------------------------
+
+// forward_pass's common part: labels (class indices only: the fused loss gathers, as the book's sparse
+// branch), the optional losses= and probs= arrays, written where they lie and checked as out= arrays (the
+// library checks their overlap with its float inputs; labels it sees as a span, so that overlap is checked
+// here), then call(X, labels, losses, probs) with the GIL released. Returns (mean loss, accuracy).
+template <class T, class Call>
+py::tuple forward(const py::array& x, const py::array& y, std::size_t classes, const std::optional<py::array>& losses,
+                  const std::optional<py::array>& probs, Call&& call) {
+  const auto X = view_of<T>(x, "inputs");
+  if (y.ndim() == 2)
+    throw error("labels: shape " + shape_of(y) + "; forward_pass takes class indices, not one-hot rows "
+                "(pass numpy.argmax(labels, axis=1))");
+  const labels l = labels_of(y, "labels");
+  std::span<T> L;
+  nnsimd::matrix_view<T> P;
+  if (losses) {
+    L = vector_out<T>(*losses, "losses", X.rows);
+    if (overlap(*losses, y)) throw error("losses overlaps labels");
+  }
+  if (probs) {
+    P = output_view<T>(*probs, "probs");
+    if (P.rows != X.rows || P.cols != classes)
+      throw error("probs: shape " + shape_of(*probs) + ", expected (" + std::to_string(X.rows) + ", " +
+                  std::to_string(classes) + ")");
+    if (overlap(*probs, y)) throw error("probs overlaps labels");
+  }
+  nnsimd::forward_result<T> r;
+  {
+    py::gil_scoped_release release;
+    r = call(nnsimd::const_matrix_view<T>(X), l.span, L, P);
+  }
+  return py::make_tuple(static_cast<double>(r.loss), r.accuracy);
+}
+
+py::tuple forward_pass(const py::array& x, const py::array& w1, const py::array& b1, const py::array& w2,
+                       const py::array& b2, const py::array& y, double eps, std::optional<py::array> losses,
+                       std::optional<py::array> probs) {
+  return by_dtype(x, "inputs", [&]<class T>() {
+    const auto W1 = view_of<T>(w1, "w1");
+    const auto W2 = view_of<T>(w2, "w2");
+    const std::span<const T> B1 = bias_span<T>(b1, W1.cols, "b1"), B2 = bias_span<T>(b2, W2.cols, "b2");
+    return forward<T>(x, y, W2.cols, losses, probs, [&](auto X, auto labels, auto L, auto P) {
+      return nnsimd::forward_pass<T>(X, W1, B1, W2, B2, labels, L, P, static_cast<T>(eps));
+    });
+  });
+}
+
+py::tuple forward_pass_packed(const py::array& x, const packed_layer& layer1, const packed_layer& layer2,
+                              const py::array& y, double eps, std::optional<py::array> losses,
+                              std::optional<py::array> probs) {
+  auto run = [&]<class T>() {
+    const nnsimd::packed_dense<T>* l1 = layer1.get<T>();
+    const nnsimd::packed_dense<T>* l2 = layer2.get<T>();
+    if (!l2)
+      throw error(std::string("layer2: dtype ") + (sizeof(T) == 4 ? "float64" : "float32") + ", expected " +
+                  dtype_name<T>() + " (layer1's)");
+    return forward<T>(x, y, l2->n_neurons(), losses, probs, [&](auto X, auto labels, auto L, auto P) {
+      return nnsimd::forward_pass<T>(X, *l1, *l2, labels, L, P, static_cast<T>(eps));
+    });
+  };
+  return layer1.is_float() ? run.operator()<float>() : run.operator()<double>();
+}
 
 std::vector<std::string> names(const std::vector<nnsimd::isa>& isas) {
   std::vector<std::string> v;
@@ -466,6 +538,18 @@ PYBIND11_MODULE(nnsimd, m) {
       .def_property_readonly("n_neurons", &packed_layer::n_neurons)
       .def_property_readonly("isa", &packed_layer::target)
       .def_property_readonly("dtype", &packed_layer::dtype);
+
+  m.def("forward_pass", &forward_pass, "inputs"_a, "w1"_a, "b1"_a, "w2"_a, "b2"_a, "labels"_a, "eps"_a = 1e-7,
+        py::kw_only(), "losses"_a = py::none(), "probs"_a = py::none(),
+        "the chapter's forward pass in one call: relu(inputs . w1 + b1) . w2 + b2, softmax, the clipped "
+        "cross-entropy with labels (integer class indices) and the accuracy; returns (mean loss, accuracy), "
+        "bit-identical to dense_relu, dense_forward, softmax, categorical_cross_entropy and accuracy called "
+        "in turn. w1 is n_inputs x n_hidden, w2 n_hidden x classes (the book's layout). losses= (rows,) and "
+        "probs= (rows, classes): optional out arrays, filled with the per-sample losses and the softmax output; "
+        "the hidden activations and logits are never written to memory");
+  m.def("forward_pass", &forward_pass_packed, "inputs"_a, "layer1"_a, "layer2"_a, "labels"_a, "eps"_a = 1e-7,
+        py::kw_only(), "losses"_a = py::none(), "probs"_a = py::none(),
+        "the same with the two layers packed once (PackedDense, of one dtype, packed for the active ISA)");
 
   m.def("isa", [] { return std::string(nnsimd::to_string(nnsimd::active_isa())); },
         "the instruction set the kernels run on now");

@@ -10,7 +10,7 @@ What it holds, in order below:
               Benchmark 1.7.1's JSON as nnsimd_bench writes it (no schema field), or the compact form written
               by `compact` ("nnsimd_schema": COMPACT_SCHEMA). Missing keys are tolerated everywhere.
   names       <kernel>/<dtype>/<impl>/<shapeset>:<dims>, impl = scalar | autovec_<isa> | <isa> | <isa>_t<N> |
-              peer_<lib> | peer_<lib>_corrected (the peer rerun with the setting that selects its best code,
+              <isa>_unfused[_t<N>] (the forward pass one call per stage) | peer_<lib> | peer_<lib>_corrected (the peer rerun with the setting that selects its best code,
               cli/bench.cpp); machine limits limit/fma/<dtype>/<isa>[/t<N>], limit/read|copy/<L1|L2|L3|DRAM>[/t<N>],
               limit/exp|log/<dtype>/<isa>. Google Benchmark's own suffixes (/real_time, /repeats:N, /threads:N,
               ...) and aggregate suffixes (_mean, _median, ...) are stripped, then NAME_ALIASES applied.
@@ -84,7 +84,8 @@ def canonical(run_name):
 
 
 def parse_impl(impl):
-    """-> (isa or None, threads, kind) with kind in scalar, autovec, xsimd, peer, other."""
+    """-> (isa or None, threads, kind) with kind in scalar, autovec, xsimd, unfused (the forward pass as one
+    nnsimd call per stage: <isa>_unfused[_t<N>]), peer, other."""
     if impl == "scalar":
         return None, 1, "scalar"
     if impl.startswith("autovec_"):
@@ -92,9 +93,9 @@ def parse_impl(impl):
     if impl.startswith("peer_"):  # peer_<lib>[_corrected][_t<N>]
         m = re.search(r"_t(\d+)$", impl)
         return None, int(m.group(1)) if m else 1, "peer"
-    m = re.match(r"^([a-z0-9]+?)(?:_t(\d+))?$", impl)
+    m = re.match(r"^([a-z0-9]+?)(_unfused)?(?:_t(\d+))?$", impl)
     if m and m.group(1) in ISAS:
-        return m.group(1), int(m.group(2) or 1), "xsimd"
+        return m.group(1), int(m.group(3) or 1), "unfused" if m.group(2) else "xsimd"
     return None, 1, "other"
 
 
@@ -134,7 +135,7 @@ def parse_name(name):
 
 def impl_order(impl):
     isa, threads, kind = parse_impl(impl)
-    rank = {"scalar": 0, "autovec": 1, "xsimd": 2, "peer": 3, "other": 4}[kind]
+    rank = {"scalar": 0, "autovec": 1, "xsimd": 2, "unfused": 3, "peer": 4, "other": 5}[kind]
     return (rank, ISAS.index(isa) if isa in ISAS else 9, threads, impl)
 
 
@@ -343,7 +344,7 @@ def isa_limit(res, kind, dtype, isa):
 
 def compute_limit(res, kind, dtype, b):
     """limit/<kind>/<dtype>/<isa>[/tN] for b's ISA and threads; the machine's best for scalar and peers."""
-    if b.kind in ("xsimd", "autovec") and b.isa:
+    if b.kind in ("xsimd", "autovec", "unfused") and b.isa:
         if b.threads > 1 and (kind, dtype, b.isa, "t%d" % b.threads) in res.limits:
             return res.limits[(kind, dtype, b.isa, "t%d" % b.threads)], "%s %s t%d" % (kind, b.isa, b.threads)
         one, impl = isa_limit(res, kind, dtype, b.isa)
@@ -745,3 +746,32 @@ def main(argv=None):
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --- the fused forward pass ------------------------------------------------------------------------------
+FORWARD_OPS = ("forward_pass", "forward_pass_packed")
+# The book's own systems, in order of preference: NumPy running the book's code (after nnfs.init(), else
+# plain), PyTorch's ATen.
+BOOK_NUMPY, BOOK_TORCH = ("peer_numpy_nnfs", "peer_numpy"), ("peer_torch",)
+
+
+def fusion_figures(res, threads=1):
+    """How much fusing the forward pass buys, per (op, dtype, shape) of FORWARD_OPS at `threads` threads:
+    dicts with the fused row (our fastest xsimd row), the same ISA's unfused row (<isa>_unfused[_t<N>]), the
+    fastest peer composition of at most `threads` threads, and (one thread) NumPy's and PyTorch's rows."""
+    out = []
+    for (kernel, dtype, shape), g in res.groups().items():
+        if kernel not in FORWARD_OPS:
+            continue
+        ours = [b for b in g.values() if b.kind == "xsimd" and b.threads == threads]
+        if not ours:
+            continue
+        fused = min(ours, key=lambda b: b.seconds)
+        peers = [b for b in g.values() if b.kind == "peer" and b.threads <= threads]
+        first = lambda impls: next((g[i] for i in impls if i in g), None)  # noqa: E731
+        out.append({"kernel": kernel, "dtype": dtype, "shape": shape, "fused": fused,
+                    "unfused": g.get("%s_unfused%s" % (fused.isa, "_t%d" % threads if threads > 1 else "")),
+                    "peer": min(peers, key=lambda b: b.seconds) if peers else None,
+                    "numpy": first(BOOK_NUMPY) if threads == 1 else None,
+                    "torch": first(BOOK_TORCH) if threads == 1 else None})
+    return out

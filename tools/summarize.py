@@ -33,15 +33,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # The loader, names, statistics, ceilings and formatting live in nnsimd_results; the names are re-exported
 # here for the callers that import summarize (tests/tools/test_tools.py).
 from nnsimd_results import (  # noqa: E402,F401
-    ISAS, LIMIT_UNITS, Result, canonical, figures, fmt_bytes, fmt_limit, fmt_pct, fmt_time, fmt_x, geomean, impl_order,
+    BOOK_NUMPY, BOOK_TORCH, ISAS, LIMIT_UNITS, Result, canonical, figures, fusion_figures, fmt_bytes, fmt_limit, fmt_pct, fmt_time, fmt_x, geomean, impl_order,
     parse_impl, streaming_policy, thread_scaling)
 
 
 # --- markdown --------------------------------------------------------------------------------------------
-# The book's own systems, one thread (issue 14): NumPy running the book's code as the book runs it (after
-# nnfs.init(), whose np.dot computes float32 products in float64: peer_numpy_nnfs where the run has it,
-# else plain NumPy), and PyTorch's ATen.
-BOOK_NUMPY, BOOK_TORCH = ("peer_numpy_nnfs", "peer_numpy"), ("peer_torch",)
+# The book's own systems, one thread (issue 14; BOOK_NUMPY, BOOK_TORCH in nnsimd_results): NumPy running the
+# book's code as the book runs it (after nnfs.init(), whose np.dot computes float32 products in float64:
+# peer_numpy_nnfs where the run has it, else plain NumPy), and PyTorch's ATen.
 BOOK_PEERS = (("× NumPy (the book's code)", BOOK_NUMPY), ("× PyTorch", BOOK_TORCH))
 
 
@@ -222,6 +221,43 @@ def book_systems_lines(res):
             "float32 dense).", "", "| " + " | ".join(hdr) + " |", "|" + "---|" * len(hdr)] + out
 
 
+def fusion_lines(res):
+    """How much fusing the chapter's forward pass buys on this machine (nnsimd_results.fusion_figures): per
+    forward-pass op, dtype and shape, nnsimd's fused call against the same ISA's kernels called one per stage,
+    against the best peer's composition, against NumPy running the book's script and against PyTorch; at
+    one thread and at the run's N threads."""
+    one = fusion_figures(res)
+    if not one:
+        return ["No forward-pass rows in this run."]
+    tn = max((b.threads for g in res.groups().values() for b in g.values() if b.threads > 1), default=None)
+    at_n = {(f["kernel"], f["dtype"], f["shape"]): f for f in fusion_figures(res, tn)} if tn else {}
+
+    def over(other, f):
+        return fmt_x(other.seconds / f["fused"].seconds) if other else "-"
+
+    out = []
+    for f in one:
+        fu = f["fused"]
+        row = [f["kernel"], f["dtype"], f["shape"], "%s (%s)" % (fmt_time(fu.seconds), fu.impl),
+               over(f["unfused"], f), "%s %s" % (over(f["peer"], f), f["peer"].impl) if f["peer"] else "-",
+               fmt_pct(res.roofline(fu)[0]), over(f["numpy"], f), over(f["torch"], f)]
+        if tn:
+            n = at_n.get((f["kernel"], f["dtype"], f["shape"]))
+            row += ["%s (%s)" % (fmt_time(n["fused"].seconds), n["fused"].impl), over(n["unfused"], n),
+                    "%s %s" % (over(n["peer"], n), n["peer"].impl) if n["peer"] else "-"] if n else ["-"] * 3
+        out.append("| " + " | ".join(row) + " |")
+    hdr = ["op", "dtype", "shape", "fused, 1 thread", "× unfused", "× best peer composition", "FMA peak",
+           "× NumPy (the book's script)", "× PyTorch"]
+    if tn:
+        hdr += ["fused, %d threads" % tn, "× unfused", "× best peer composition"]
+    return ["Time of the alternative over nnsimd's fused call (above 1: the fused call is faster). unfused: the "
+            "same ISA's kernels called one per stage over the whole batch; a peer's composition runs its own "
+            "kernels per stage and nnsimd's where it has none (see its filled= label); NumPy runs the book's "
+            "chapter-5 script; FMA peak: the two layers' flops per second over the ISA's measured FMA ceiling "
+            "(the roofline of this run's ceiling model).",
+            "", "| " + " | ".join(hdr) + " |", "|" + "---|" * len(hdr)] + out
+
+
 def python_lines(res):
     """From Python (bench/peer_numpy.py): per kernel, dtype and shape, the book's NumPy code (peer_numpy) with
     the share of its time an empty call of the same shape takes (overhead_ns: the interpreter's), the module's
@@ -272,6 +308,7 @@ def summary_md(res, argv_line, plots):
     out += limits_table(res) + ["", "## Streaming stores", ""] + streaming_lines(res)
     out += ["", "## Two threads against one", ""] + scaling_lines(res, MIN_SCALING)
     out += ["", "## Headline (xsimd, one thread; geometric mean over shapes)", "", headline(res)]
+    out += ["", "## Fusion: the chapter's forward pass in one call", ""] + fusion_lines(res)
     out += ["", "## The book's systems: NumPy and PyTorch", ""] + book_systems_lines(res)
     out += ["", "## From Python: NumPy running the book's code, the module, PyTorch", ""] + python_lines(res) + [""]
     for dtype in ("f32", "f64"):

@@ -82,7 +82,7 @@ else:
     p = subprocess.run([nnsimd, "bench", "--quick", "--no-summary", "--out", out, "--filter", "dense_forward/f32/peer_openblas/book:300x2",
                         "--", "--benchmark_min_time=0.001"], capture_output=True, text=True,
                        env=dict(os.environ, OPENBLAS_CORETYPE="Prescott"))
-    files = glob.glob(os.path.join(out, "bench-quick-*.json"))
+    files = glob.glob(os.path.join(out, "bench-part-quick-*.json"))  # --filter: a part of the suite
     ok = p.returncode == 0 and len(files) == 1
     if ok:
         d = json.load(open(files[0]))

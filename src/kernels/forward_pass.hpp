@@ -26,7 +26,6 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <new>
 
 #include "kernels/accuracy.hpp"
 #include "kernels/categorical_cross_entropy.hpp"
@@ -84,17 +83,6 @@ std::size_t run(const T* x, std::size_t ldx, const T* packed1, const T* packed2,
   return total.load(std::memory_order_relaxed);
 }
 
-// A packed layer in a per-call buffer (forward_pass): 64-byte aligned, as packed_dense's.
-template <class T>
-struct packed_buffer {
-  T* p;
-  explicit packed_buffer(std::size_t n)
-      : p(static_cast<T*>(::operator new[](std::max<std::size_t>(n, 1) * sizeof(T), std::align_val_t{64}))) {}
-  ~packed_buffer() { ::operator delete[](p, std::align_val_t{64}); }
-  packed_buffer(const packed_buffer&) = delete;
-  packed_buffer& operator=(const packed_buffer&) = delete;
-};
-
 }  // namespace forward_detail
 
 template <class Arch, class T>
@@ -113,12 +101,13 @@ std::size_t forward_pass(const T* x, std::size_t ldx, const T* w1, std::size_t l
                          std::size_t ldp, std::size_t rows, std::size_t n_in, std::size_t n_hidden, std::size_t n_out,
                          T eps) {
   if (rows == 0) return 0;
-  forward_detail::packed_buffer<T> p1(dense_packed_size<Arch, T>(n_in, n_hidden));
-  forward_detail::packed_buffer<T> p2(dense_packed_size<Arch, T>(n_hidden, n_out));
-  dense_pack<Arch, T>(w1, ldw1, b1, n_in, n_hidden, p1.p);
-  dense_pack<Arch, T>(w2, ldw2, b2, n_hidden, n_out, p2.p);
-  return forward_detail::run<Arch, T>(x, ldx, p1.p, p2.p, labels, losses, probs, ldp, rows, n_in, n_hidden, n_out,
-                                      eps);
+  // The calling thread's slots 3 and 4, kept across calls (no allocation per call: the book's 300 x 2 ->
+  // 3 -> 3 takes 3 us in all); the block threads only read them.
+  T* p1 = dense_detail::scratch<Arch, T, 3>(dense_packed_size<Arch, T>(n_in, n_hidden));
+  T* p2 = dense_detail::scratch<Arch, T, 4>(dense_packed_size<Arch, T>(n_hidden, n_out));
+  dense_pack<Arch, T>(w1, ldw1, b1, n_in, n_hidden, p1);
+  dense_pack<Arch, T>(w2, ldw2, b2, n_hidden, n_out, p2);
+  return forward_detail::run<Arch, T>(x, ldx, p1, p2, labels, losses, probs, ldp, rows, n_in, n_hidden, n_out, eps);
 }
 
 }  // namespace nnsimd::kernels

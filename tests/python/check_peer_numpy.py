@@ -1,5 +1,5 @@
-"""ctest python.peer_numpy: bench/peer_numpy.py in quick mode on two small shape sets (the book's,
-MNIST's output layer and relu/clip's 4 Ki elements) with a tiny min time. Checks that its rows are named as the C++ driver names its own
+"""ctest python.peer_numpy: bench/peer_numpy.py in quick mode on two small shape sets (the book's, the
+forward pass's included, MNIST's output layer and relu/clip's 4 Ki elements) with a tiny min time. Checks that its rows are named as the C++ driver names its own
 (the case list of nnsimd._bench, and nnsimd_bench --benchmark_list_tests where given), one per op NumPy
 has and per implementation; that every row passed the oracle check; that the counters are the case's work
 over the row's time; that overhead_ns is there; that the context names the BLAS. Then a planted wrong
@@ -35,7 +35,7 @@ except ImportError as e:
     sys.exit(77)
 
 # POSIX extended syntax (no \d): nnsimd_bench reads the same filter with std::regex.
-SHAPES = r"/(book:300x[0-9]+(x[0-9]+)?|mnist:1024x10|mnist:1024x128x10|elems:4096)(/real_time)?$"
+SHAPES = r"/(book:300x[0-9]+(x[0-9]+){0,2}|mnist:1024x10|mnist:1024x128x10|elems:4096)(/real_time)?$"
 out = os.path.join(work, "peer_numpy.json")
 if os.path.exists(out):
     os.remove(out)
@@ -61,11 +61,11 @@ except ImportError:
 cores = len(os.sched_getaffinity(0))
 cases = [c for c in _bench.cases() if re.search(SHAPES, "/" + c[2])]
 expect("the filter selects book, mnist and elems cases of every op",
-       len({c[0] for c in cases}) == 10 and {c[2].split(":")[0] for c in cases} == {"book", "mnist", "elems"}, cases)
+       len({c[0] for c in cases}) == 11 and {c[2].split(":")[0] for c in cases} == {"book", "mnist", "elems"}, cases)
 want = set()
 for op, dtype, shape in cases:
     impls = ["peer_numpy", "py_nnsimd"] + (["py_torch"] if have_torch else [])
-    if op.startswith("dense") and dtype == "f32":
+    if (op.startswith("dense") or op == "forward_pass") and dtype == "f32":  # peer_numpy.py's BLAS_OPS
         impls.append("peer_numpy_nnfs")
         if cores > 1 and have_tpc:
             impls.append("peer_numpy_t%d" % cores)
@@ -79,7 +79,7 @@ if bench and os.path.exists(bench):
                             capture_output=True, text=True).stdout.split()
     # The driver's rows of these cases, without their impl: every case of ours is one of the driver's.
     strip = lambda n: re.sub(r"^([^/]+/[^/]+)/[^/]+/", r"\1/", n).replace("/real_time", "")  # noqa: E731
-    driver = {strip(n) for n in listed if not n.startswith("limit/") and "dense_packed" not in n}
+    driver = {strip(n) for n in listed if not n.startswith("limit/") and "packed" not in n}
     ours = {strip(n) for n in rows}
     expect("the same cases as nnsimd_bench --benchmark_list_tests", driver and driver == ours,
            "driver only %s\nours only %s" % (sorted(driver - ours)[:10], sorted(ours - driver)[:10]))
@@ -107,6 +107,10 @@ for n, b in rows.items():
 expect("counters are the case's work over the row's time; ws_bytes, overhead_ns, label present", not bad, bad[:5])
 sce = rows.get("softmax_cross_entropy/f32/peer_numpy/book:300x3", {})
 expect("the fused loss's NumPy row says it is the book's composition", "impl=book_softmax_then_cce" in sce.get("label", ""))
+fp = "forward_pass/f32/%s/book:300x2x3x3"
+expect("the forward pass's NumPy row is the book's script, PyTorch's the same composition",
+       "impl=book_script" in rows.get(fp % "peer_numpy", {}).get("label", "")
+       and (not have_torch or "impl=book_composition" in rows.get(fp % "py_torch", {}).get("label", "")))
 ctx = d["context"]
 code = ctx.get("nnsimd_peer_numpy_code", "")
 expect("context names NumPy and its BLAS", code.startswith("numpy ") and ("BLAS " in code or not have_tpc)

@@ -1,11 +1,13 @@
 """pytest of nnsimd._bench (python/bench_cases.cpp): the benchmark driver's cases seen from Python. The case
 list is the driver's (names, shapes, no packed-layer op), a case's arrays are views of the right shapes and
-dtypes that keep the case alive, and check() passes nnsimd's own outputs and fails perturbed ones."""
+dtypes that keep the case alive (the forward pass's two layers too), and check() passes nnsimd's own outputs
+and fails perturbed ones."""
 import gc
 
 import numpy as np
 import pytest
 
+import nnsimd
 from nnsimd import _bench
 
 BOOK = [c for c in _bench.cases() if c[2].startswith("book:")]
@@ -15,9 +17,10 @@ def test_cases_are_the_drivers():
     cases = _bench.cases()
     ops = {c[0] for c in cases}
     assert ops == {"dense_forward", "dense_relu", "relu", "clip", "softmax", "categorical_cross_entropy",
-                   "categorical_cross_entropy_onehot", "softmax_cross_entropy", "argmax", "accuracy"}
+                   "categorical_cross_entropy_onehot", "softmax_cross_entropy", "argmax", "accuracy", "forward_pass"}
     assert {c[1] for c in cases} == {"f32", "f64"}
     assert ("dense_forward", "f32", "book:300x2x3") in cases and ("relu", "f64", "elems:16777216") in cases
+    assert ("forward_pass", "f32", "book:300x2x3x3") in cases  # rows x n_in x n_hidden x n_out
     assert len(set(cases)) == len(cases)
     assert _bench.Case("softmax", "f32", "vocab:64x32000").name("peer_numpy") == "softmax/f32/peer_numpy/vocab:64x32000"
 
@@ -29,9 +32,19 @@ def test_arrays(op, dtype, shape):
     ft = np.float32 if dtype == "f32" else np.float64
     dims = [int(d) for d in shape.split(":")[1].split("x")]
     rows = dims[0]
+    # Only the forward pass has a second layer.
+    assert ("w2" in i and "b2" in i) == (op == "forward_pass")
     if op.startswith("dense"):
         assert i["x"].shape == (rows, dims[1]) and i["w"].shape == (dims[1], dims[2]) and i["b"].shape == (1, dims[2])
         assert o["y"].shape == (rows, dims[2])
+        flops = 2 * rows * dims[1] * dims[2]
+    elif op == "forward_pass":
+        n_in, n_hid, n_out = dims[1:]
+        assert i["x"].shape == (rows, n_in) and i["w"].shape == (n_in, n_hid) and i["b"].shape == (1, n_hid)
+        assert i["w2"].shape == (n_hid, n_out) and i["b2"].shape == (1, n_out) and i["labels"].shape == (rows,)
+        assert set(o) == {"losses", "count"} and o["losses"].shape == (rows,) and o["count"].shape == (1,)
+        assert np.all((i["labels"] >= 0) & (i["labels"] < n_out))
+        flops = 2 * rows * (n_in * n_hid + n_hid * n_out)
     elif op in ("relu", "clip", "softmax"):
         assert i["x"].shape == (rows, dims[1]) and o["y"].shape == (rows, dims[1])
     elif op.startswith("categorical"):
@@ -48,7 +61,10 @@ def test_arrays(op, dtype, shape):
         assert not a.flags.writeable and a.flags.c_contiguous
     counters = c.counters
     assert counters["bytes"] > 0 and counters["elements"] > 0 and counters["ws_bytes"] > 0
-    assert (counters["flops"] > 0) == op.startswith("dense") and c.roof.startswith("roof=")
+    if op.startswith("dense") or op == "forward_pass":  # the layers' multiply-adds, as the driver counts them
+        assert counters["flops"] == flops and c.roof == "roof=fma"
+    else:
+        assert counters["flops"] == 0 and c.roof.startswith("roof=")
 
 
 @pytest.mark.parametrize("op,dtype,shape", BOOK)
@@ -90,3 +106,17 @@ def test_bad_cases():
         _bench.Case("softmax", "f32", "book:300x4")
     with pytest.raises(ValueError):
         _bench.Case("dense_packed_forward", "f32", "book:300x2x3")
+
+
+@pytest.mark.parametrize("dtype", ["f32", "f64"])
+def test_forward_pass_case_is_the_modules_call(dtype):
+    # The count output is the kernel's own (the oracle check skips the count above 256 rows, as the book's
+    # 300 are): nnsimd's row writes what nnsimd.forward_pass returns, on the case's own arrays.
+    c = _bench.Case("forward_pass", dtype, "book:300x2x3x3")
+    c.clear_outputs()
+    c.run_nnsimd()
+    i, o = c.inputs, c.outputs
+    losses = np.empty_like(o["losses"])
+    loss, acc = nnsimd.forward_pass(i["x"], i["w"], i["b"], i["w2"], i["b2"], i["labels"], losses=losses)
+    assert np.array_equal(losses, o["losses"]) and int(o["count"][0]) == round(acc * 300)
+    assert loss == pytest.approx(float(np.mean(losses.astype(np.float64))), rel=1e-6)

@@ -315,3 +315,176 @@ def test_empty_batch():
     assert nnsimd.relu(x).shape == (0, 5)
     assert math.isnan(nnsimd.categorical_cross_entropy(x, np.zeros(0, np.int32)))
     assert math.isnan(nnsimd.accuracy(x, np.zeros(0, np.int32)))
+
+
+# ---- the forward pass in one call ----------------------------------------------------------------------
+
+# rows, n_in, n_hidden, classes: the book's; one row; odd widths; one class; MNIST's widths; a wide hidden
+# layer over several of the fused pass's row blocks.
+NETS = [(300, 2, 3, 3), (1, 5, 7, 3), (49, 13, 19, 10), (17, 1, 33, 1), (97, 784, 128, 10), (150, 40, 1000, 100)]
+
+
+def network(dtype, rows, n_in, n_hid, n_out, seed=0):
+    rng = np.random.default_rng(seed + rows * 31 + n_hid)
+    x = rng.uniform(-1, 1, (rows, n_in)).astype(dtype)
+    w1 = rng.uniform(-1, 1, (n_in, n_hid)).astype(dtype) * dtype(np.sqrt(6 / n_in))
+    b1 = rng.uniform(-0.5, 0.5, (1, n_hid)).astype(dtype)
+    w2 = rng.uniform(-2, 2, (n_hid, n_out)).astype(dtype) * dtype(np.sqrt(6 / n_hid))
+    b2 = rng.uniform(-0.5, 0.5, n_out).astype(dtype)
+    labels = rng.integers(0, n_out, rows)
+    if rows > 2:
+        x[1] = 0  # h = relu(b1)
+    return x, w1, b1, w2, b2, labels
+
+
+def same_bits(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    return np.array_equal(a.view(f"u{a.itemsize}"), b.view(f"u{b.itemsize}"))  # NaNs and signed zeros too
+
+
+def unfused(x, w1, b1, w2, b2, labels):
+    """The book's script with the module's separate calls."""
+    p = nnsimd.softmax(nnsimd.dense_forward(nnsimd.dense_relu(x, w1, b1), w2, b2))
+    return (nnsimd.categorical_cross_entropy(p, labels), nnsimd.accuracy(p, labels),
+            nnsimd.categorical_cross_entropy(p, labels, reduction="none"), p)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("net", NETS)
+def test_forward_pass_is_the_unfused_calls_bit_for_bit(isa, dtype, net):
+    x, w1, b1, w2, b2, labels = network(dtype, *net)
+    if net[0] > 5:
+        x[5, net[1] // 2] = np.nan  # a NaN row: NaN loss (so a NaN mean), argmax 0
+    mean, acc, losses, probs = unfused(x, w1, b1, w2, b2, labels)
+    layer1, layer2 = nnsimd.PackedDense(w1, b1), nnsimd.PackedDense(w2, b2)
+    for args in ((x, w1, b1, w2, b2, labels), (x, layer1, layer2, labels)):
+        got = nnsimd.forward_pass(*args)
+        assert isinstance(got, tuple) and same_bits(got[0], mean) and got[1] == acc
+        L, P = np.full_like(losses, 7), np.full_like(probs, 7)
+        assert same_bits(nnsimd.forward_pass(*args, losses=L, probs=P)[0], mean)
+        assert same_bits(L, losses) and same_bits(P, probs)
+        only = np.full_like(losses, 7)
+        nnsimd.forward_pass(*args, losses=only)  # one output without the other
+        assert same_bits(only, losses)
+
+
+def test_forward_pass_on_strided_views_and_two_threads():
+    x, w1, b1, w2, b2, labels = network(np.float32, 150, 40, 1000, 100)
+    big = np.zeros((300, 50), np.float32)
+    big[::2, 3:43] = x
+    xs = big[::2, 3:43]  # row stride 100 elements: read where it lies
+    pbig = np.full((150, 120), 7, np.float32)
+    P = pbig[:, 10:110]
+    want = nnsimd.forward_pass(x, w1, b1, w2, b2, labels, probs=np.empty((150, 100), np.float32))
+    threshold = nnsimd.parallel_threshold()
+    try:
+        nnsimd.set_parallel_threshold(0)
+        for threads in (1, 2):
+            nnsimd.set_num_threads(threads)
+            assert nnsimd.forward_pass(xs, w1, b1, w2, b2, labels, probs=P) == want
+            assert same_bits(P, unfused(x, w1, b1, w2, b2, labels)[3])
+            assert np.all(pbig[:, :10] == 7) and np.all(pbig[:, 110:] == 7)
+    finally:
+        nnsimd.set_num_threads(0)
+        nnsimd.set_parallel_threshold(threshold)
+
+
+def book_forward(x, w1, b1, w2, b2, labels, dot=np.dot):
+    """The chapter's script as the book writes it, in NumPy."""
+    h = np.maximum(0, dot(x, w1) + b1)
+    z = dot(h, w2) + b2
+    e = np.exp(z - np.max(z, axis=1, keepdims=True))
+    p = e / np.sum(e, axis=1, keepdims=True)
+    losses = -np.log(np.clip(p, 1e-7, 1 - 1e-7)[range(len(p)), labels])
+    return np.mean(losses), np.mean(np.argmax(p, axis=1) == labels), losses, p
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("net", NETS)
+def test_forward_pass_close_to_the_books_numpy(dtype, net):
+    x, w1, b1, w2, b2, labels = network(dtype, *net)
+    mean_np, acc_np, losses_np, p_np = book_forward(x, w1, b1, w2, b2, labels)
+    L = np.empty(net[0], dtype)
+    mean, acc = nnsimd.forward_pass(x, w1, b1, w2, b2, labels, losses=L)
+    tol = 1e-4 if dtype == np.float32 else 1e-12  # the sums' rounding over n_in + n_hidden terms, loosely
+    assert np.allclose(L, losses_np, rtol=tol, atol=tol) and mean == pytest.approx(float(mean_np), rel=tol, abs=tol)
+    # The argmax may differ on rows whose two largest probabilities are that close.
+    top2 = np.sort(p_np, axis=1)[:, -2:] if net[3] > 1 else np.zeros((net[0], 2))
+    close = int(np.sum(top2[:, 1] - top2[:, 0] <= tol))
+    assert abs(acc - acc_np) * net[0] <= close + 1e-9
+
+
+def test_forward_pass_prints_the_books_values():
+    sys.path.insert(0, str(ROOT / "python"))
+    try:
+        import nnfs_numpy
+    finally:
+        sys.path.pop(0)
+    X, y, w1, w2, p, losses, loss, acc = nnfs_numpy.chapter5()
+    b1, b2 = np.zeros((1, 3), np.float32), np.zeros((1, 3), np.float32)
+    L, P = np.empty(300, np.float32), np.empty((300, 3), np.float32)
+    got_loss, got_acc = nnsimd.forward_pass(X, w1, b1, w2, b2, y, losses=L, probs=P)  # y: uint8, as spiral_data's
+    assert got_acc == 0.34 and acc == 0.34
+    assert got_loss == pytest.approx(1.0986104, rel=0, abs=4e-7)  # the book prints 1.0986104; a few float32 ULPs
+    assert np.allclose(L, losses, rtol=1e-6) and np.allclose(P, p, rtol=1e-6)
+
+
+def test_forward_pass_errors_name_the_problem():
+    x, w1, b1, w2, b2, labels = network(np.float32, 8, 4, 5, 3)
+    l1, l2 = nnsimd.PackedDense(w1, b1), nnsimd.PackedDense(w2, b2)
+    L = np.full(8, 7, np.float32)
+    ro = np.zeros(8, np.float32)
+    ro.flags.writeable = False
+    lab32 = labels.astype(np.int32)
+    cases = [
+        (lambda: nnsimd.forward_pass(x[:, :3], w1, b1, w2, b2, labels), "4"),          # x vs w1's rows
+        (lambda: nnsimd.forward_pass(x, w1, b1, w2[:4], b2, labels), "w2"),            # w2's rows vs w1's columns
+        (lambda: nnsimd.forward_pass(x, w1, b1[:, :4], w2, b2, labels), "b1"),
+        (lambda: nnsimd.forward_pass(x, w1, b1, w2, np.zeros(4, np.float32), labels), "b2"),
+        (lambda: nnsimd.forward_pass(x, w1, b1, w2, np.zeros((2, 3), np.float32), labels), "b2: shape"),
+        (lambda: nnsimd.forward_pass(x, w1, b1, w2.astype(np.float64), b2, labels), "w2: dtype"),
+        (lambda: nnsimd.forward_pass(x.astype(np.float16), w1, b1, w2, b2, labels), "float16"),
+        (lambda: nnsimd.forward_pass(x, w1, b1, w2, b2, labels[:7]), "labels"),
+        (lambda: nnsimd.forward_pass(x, w1, b1, w2, b2, np.full(8, 3)), "3"),
+        (lambda: nnsimd.forward_pass(x, w1, b1, w2, b2, np.eye(3, dtype=np.float32)[labels]), "one-hot"),
+        (lambda: nnsimd.forward_pass(x, w1, b1, w2, b2, labels, 0.0), "eps"),
+        (lambda: nnsimd.forward_pass(x, w1, b1, w2, b2, labels, losses=np.zeros(7, np.float32)), "losses: shape"),
+        (lambda: nnsimd.forward_pass(x, w1, b1, w2, b2, labels, losses=np.zeros(8)), "losses: dtype"),
+        (lambda: nnsimd.forward_pass(x, w1, b1, w2, b2, labels, losses=ro), "read-only"),
+        (lambda: nnsimd.forward_pass(x, w1, b1, w2, b2, labels, probs=np.zeros((8, 4), np.float32)), "probs: shape"),
+        (lambda: nnsimd.forward_pass(x, w1, b1, w2, b2, labels, probs=x[:, :3]), "overlap"),
+        (lambda: nnsimd.forward_pass(x, w1, b1, w2, b2, lab32, losses=lab32.view(np.float32)),
+         "losses overlaps labels"),
+        (lambda: nnsimd.forward_pass(x, l1, l1, labels), "second layer"),               # layers that do not chain
+        (lambda: nnsimd.forward_pass(x, l1, nnsimd.PackedDense(w2.astype(np.float64), b2.astype(np.float64)), labels),
+         "layer2: dtype"),
+        (lambda: nnsimd.forward_pass(x.astype(np.float64), l1, l2, labels), "inputs: dtype"),
+    ]
+    for call, words in cases:
+        with pytest.raises(ValueError) as e:
+            call()
+        assert words in str(e.value), (words, str(e.value))
+    assert np.all(L == 7)
+    if len(ISAS) > 1:
+        nnsimd.set_isa_cap(ISAS[0])
+        try:
+            with pytest.raises(ValueError, match="packed for"):
+                nnsimd.forward_pass(x, l1, l2, labels)  # packed for another ISA: pack again
+        finally:
+            nnsimd.reset_isa_cap()
+
+
+def test_forward_pass_writes_nothing_on_error():
+    x, w1, b1, w2, b2, labels = network(np.float64, 6, 3, 4, 2)
+    L, P = np.full(6, 7.0), np.full((6, 2), 7.0)
+    with pytest.raises(ValueError):
+        nnsimd.forward_pass(x, w1, b1, w2, b2, np.array([0, 1, 2, 0, 1, 0]), losses=L, probs=P)  # label 2 of 2 classes
+    assert np.all(L == 7) and np.all(P == 7)
+
+
+def test_forward_pass_empty_batch():
+    x, w1, b1, w2, b2, _ = network(np.float32, 0, 3, 4, 2)
+    loss, acc = nnsimd.forward_pass(x, w1, b1, w2, b2, np.zeros(0, np.int32), losses=np.empty(0, np.float32))
+    assert math.isnan(loss) and math.isnan(acc)
