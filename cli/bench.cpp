@@ -300,12 +300,15 @@ int bench(const bench_options& o) {
     return kExitMissing;
   }
   const std::string python = python3();
-  const int src = spawn({python, summarize, json.string()});
+  // The folder's summary.md and plots are its suite's; a part of the suite gets a folder of its own, named
+  // after its file (results/<machine-id>/bench-part-<mode>-<stamp>/summary.md).
+  const fs::path sum_dir = o.filter.empty() ? dir : dir / json.stem();
+  const int src = spawn({python, summarize, json.string(), "--out", sum_dir.string()});
   if (src != 0) {
     std::fprintf(stderr, "nnsimd bench: %s %s exited with status %d\n", python.c_str(), summarize.c_str(), src);
     return kExitFailed;
   }
-  const fs::path md = dir / "summary.md";
+  const fs::path md = sum_dir / "summary.md";
   if (fs::is_regular_file(md, ec)) spawn({"cat", md.string()});
   return numpy_ok ? kExitOk : kExitFailed;
 }

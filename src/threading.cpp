@@ -12,6 +12,7 @@ namespace nnsimd {
 namespace {
 std::atomic<int> g_threads{0};
 std::atomic<std::size_t> g_threshold{default_parallel_threshold};
+std::atomic<std::size_t> g_forward_block{detail::default_forward_block_bytes};
 }  // namespace
 
 void set_num_threads(int threads) {
@@ -32,6 +33,11 @@ void set_parallel_threshold(std::size_t work) { g_threshold.store(work, std::mem
 std::size_t parallel_threshold() { return g_threshold.load(std::memory_order_relaxed); }
 
 namespace detail {
+
+std::size_t forward_block_bytes() noexcept { return g_forward_block.load(std::memory_order_relaxed); }
+std::size_t set_forward_block_bytes(std::size_t bytes) noexcept {
+  return g_forward_block.exchange(bytes ? bytes : default_forward_block_bytes, std::memory_order_relaxed);
+}
 
 int threads_for(std::size_t rows, std::size_t work_per_row, std::size_t grain) {
 #if defined(_OPENMP)

@@ -17,8 +17,8 @@ struct net_shape {
 };
 
 // The book's 300 x 2 -> 3 -> 3; one row; odd widths around the vector lengths; the skinny dense path
-// (n_out below a vector) in both layers; wide layers over several row blocks (block_rows is 48 rows
-// there) with a partial last block; MNIST's widths.
+// (n_out below a vector) in both layers; wide layers; MNIST's widths. With the block budget lowered to
+// 4 KiB (the test below), most run several blocks of 48 rows per thread and a partial last one.
 const std::vector<net_shape>& net_shapes() {
   static const std::vector<net_shape> v = {{300, 2, 3, 3},     {1, 5, 7, 3},       {49, 13, 19, 10},
                                            {33, 3, 2, 5},      {150, 40, 1000, 100}, {97, 784, 128, 10},
@@ -100,11 +100,14 @@ TEST_P(ForwardPass, BitIdenticalToUnfusedKernels) {
       T* pk2 = aligned(raw2);
       t.dense_pack(n.w1.data(), n.w1.ld, n.b1.data(), s.n_in, s.n_hidden, pk1);
       t.dense_pack(n.w2.data(), n.w2.ld, n.b2.data(), s.n_hidden, s.n_out, pk2);
+      for (std::size_t budget : {std::size_t{0}, std::size_t{4096}})
       for (int threads : {1, 2})
         for (bool packed : {false, true})
           for (bool with_probs : {false, true}) {
+            // budget 4 KiB: blocks of 48 rows (the least), several per thread at most shapes.
             SCOPED_TRACE(std::string(packed ? "packed" : "unpacked") + (with_probs ? ", probs" : "") + ", " +
-                         std::to_string(threads) + " threads");
+                         std::to_string(threads) + " threads, block budget " + std::to_string(budget));
+            const std::size_t saved = detail::set_forward_block_bytes(budget);
             strided<T> probs(s.rows, s.n_out, 2, 1);
             std::vector<T> losses(s.rows + 1, T(-7));
             std::size_t count = 0;
@@ -117,6 +120,7 @@ TEST_P(ForwardPass, BitIdenticalToUnfusedKernels) {
                                               n.w2.ld, n.b2.data(), n.labels.data(), losses.data(), pr, ldp, s.rows,
                                               s.n_in, s.n_hidden, s.n_out, eps);
             });
+            detail::set_forward_block_bytes(saved);
             ASSERT_EQ(count, want.count);
             ASSERT_TRUE(same_bits(want.losses, losses.data(), s.rows, "loss"));
             ASSERT_EQ(losses[s.rows], T(-7)) << "wrote past the last loss";

@@ -2,7 +2,6 @@
 // (categorical_cross_entropy_onehot). The layout of the work (short rows across, long rows along) is in loss_common.hpp.
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -40,33 +39,17 @@ void categorical_cross_entropy(const T* p, std::size_t ldp, const std::int32_t* 
   constexpr std::size_t L = V::size;
   (void)cols;
   const V lo(eps), hi(T(1) - eps);
-  // The picked values of a large matrix each miss the cache (64 x 32000: one miss per row, 8 MiB apart).
-  // Loaded as the log loop meets them, a block's L misses overlap little with the next block's (the log's
-  // dependency chain fills the out-of-order window); so the rows are taken in chunks of P, and the picked
-  // values of the next chunk are prefetched before this chunk's logs, all misses of a chunk in flight at
-  // once. Only where the matrix is beyond L2-sized (1 MiB): a prefetch per row costs a cache-resident
-  // matrix (the book's 300 x 3) about a tenth of its time. Prefetches change no result.
-  constexpr std::size_t P = 64;
-  const bool far = rows * ldp * sizeof(T) > (std::size_t{1} << 20);
-  auto prefetch = [&](std::size_t a, std::size_t b) {
-    for (std::size_t k = a; k < b; ++k) __builtin_prefetch(p + k * ldp + static_cast<std::size_t>(labels[k]));
-  };
   // Work in ps (see parallel.hpp): 0.9 ns a row from L1/L2 (3.5 when the gathered row misses), f32.
   detail::parallel_rows<Arch>(rows, 1000 * (sizeof(T) / 4), L, [&](std::size_t r0, std::size_t r1) {
     // Full blocks without the per-lane `k < n` test (a compare and a branch per row in the generated
     // code: 0.90x the time at 1024 x 10, avx512 f32), then the partial block padded with 1 (log 1 = 0,
     // never stored). The AVX-512 gather (vgatherdps, labels + r ld offsets) took 1.54x as long here.
     std::size_t r = r0;
-    if (far) prefetch(r0, std::min(r0 + P, r1));
-    for (std::size_t c = r0; c < r1; c += P) {
-      const std::size_t c1 = std::min(c + P, r1);
-      if (far) prefetch(c1, std::min(c1 + P, r1));
-      for (; r + L <= c1; r += L) {
-        const T* pr = p + r * ldp;
-        const std::int32_t* lr = labels + r;
-        const V v = loss_detail::from_lanes<Arch, T>([&](std::size_t k) { return pr[k * ldp + static_cast<std::size_t>(lr[k])]; });
-        (-xsimd::log(clip_keep_nan<Arch>(v, lo, hi))).store_unaligned(losses + r);
-      }
+    for (; r + L <= r1; r += L) {
+      const T* pr = p + r * ldp;
+      const std::int32_t* lr = labels + r;
+      const V v = loss_detail::from_lanes<Arch, T>([&](std::size_t k) { return pr[k * ldp + static_cast<std::size_t>(lr[k])]; });
+      (-xsimd::log(clip_keep_nan<Arch>(v, lo, hi))).store_unaligned(losses + r);
     }
     if (r < r1) {
       const std::size_t n = r1 - r;

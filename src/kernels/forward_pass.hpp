@@ -2,13 +2,12 @@
 //
 // The book runs it as five calls over the whole batch: dense1 + ReLU writes the hidden activations
 // (rows x n_hidden), dense2 the logits (rows x n_out), softmax the probabilities, then the loss and the
-// accuracy read them back. Here each block of `block_rows` rows goes through all five before the next
-// block starts, so its h and z (and p, written over z in place) live in a per-thread buffer that stays
-// in L2: for 4096 x 784 -> 1024 -> 1000 in float, the unfused pass writes and reads back 32 MiB of
-// intermediates, the fused one 2 x 256 KiB per thread, reused. The weights are packed once per call
-// (forward_pass) or before it (forward_pass_packed); each block then reads the packed panels, which
-// for large layers come from L3 once per block: 2 * block_rows flops per weight element, 64 rows and
-// more (block_rows) keep that above 100 flops per byte.
+// accuracy read them back. Here each block of rows goes through all five before the next block starts,
+// so its h and z (and p, written over z in place) live in a per-thread buffer that stays in cache and is
+// reused: for 4096 x 784 -> 1024 -> 1000 in float, the unfused pass writes and reads back 32 MiB of
+// intermediates (DRAM on every machine we run on), the fused one at most 4 MiB per thread
+// (max_block_rows). The weights are packed once per call (forward_pass) or before it
+// (forward_pass_packed); each block then reads the packed panels.
 //
 // The block runs the library's own kernels (dense_packed_relu, dense_packed_forward, softmax in place,
 // categorical_cross_entropy, accuracy), and each of them computes a row the same way whatever rows a
@@ -17,9 +16,10 @@
 // to the unfused calls, and the mean, summed afterwards over all rows by `sum` in an order fixed by the
 // row count (sum.hpp), is too. tests/test_forward_pass.cpp checks it on every ISA and thread count.
 //
-// Threads: blocks are split over the OpenMP threads (parallel_rows, grain = one block); the kernels a
-// block calls then see omp_in_parallel() and stay on their thread. Below the parallel threshold, or with
-// one block, the whole pass runs on the calling thread and its kernels may split their own rows.
+// Threads: the rows are split over the OpenMP threads in runs of 48 (parallel_rows), each thread cuts its
+// run into equal blocks, and the kernels a block calls see omp_in_parallel() and stay on their thread.
+// Below the parallel threshold the whole pass runs on the calling thread, and its kernels may split
+// their own rows.
 #pragma once
 
 #include <algorithm>
@@ -31,20 +31,25 @@
 #include "kernels/categorical_cross_entropy.hpp"
 #include "kernels/dense.hpp"
 #include "kernels/parallel.hpp"
+#include "nnsimd/detail/runtime.hpp"
 #include "kernels/softmax.hpp"
 
 namespace nnsimd::kernels {
 namespace forward_detail {
 
-// Rows per block, from the shape alone: h and z of a block within 256 KiB (half of the smallest L2 we
-// run on, Zen 3's 512 KiB), a multiple of 48 (of every dense micro-tile height, 4 and 6, and of every
-// vector length, so no block but the last ends in a partial tile or softmax group), at least 48 and at
-// most 960 rows.
+// The most rows per block: h and z of a block within the budget (detail::forward_block_bytes, 4 MiB), a multiple of 48 (of every dense micro-tile
+// height, 4 and 6, and of every vector length, so no block but a thread's last ends in a partial tile or
+// softmax group), at least 48 rows. The budget is the larger side of a trade: a block re-reads both packed
+// layers (from L3 for wide ones), so more rows per block amortize them over more micro-tiles, while the
+// intermediates should stay in a cache. 4 MiB per thread stays within the L3 of every machine we run on
+// (32 MiB and more); at 4096 x 784 -> 1024 -> 1000 (480 rows a block in float, 240 in double) it took
+// 0.85x the time of 256 KiB blocks (L2-sized: 48 and 32 rows) in double and 0.93x in float, and the same
+// (within 3%) at 1024 x 784 -> 128 -> 10 (tools/ab.py, 10 ABBA pairs, Zen 3).
 template <class T>
-std::size_t block_rows(std::size_t n_hidden, std::size_t n_out) {
-  constexpr std::size_t budget = 256 * 1024, step = 48;
+std::size_t max_block_rows(std::size_t n_hidden, std::size_t n_out) {
+  constexpr std::size_t step = 48;
   const std::size_t per_row = (n_hidden + n_out) * sizeof(T);
-  return std::clamp<std::size_t>(budget / per_row / step * step, step, 20 * step);
+  return std::max<std::size_t>(detail::forward_block_bytes() / per_row / step * step, step);
 }
 
 // The estimated single-thread time of one row in ps, for the parallel threshold (parallel.hpp): the two
@@ -60,9 +65,13 @@ std::size_t run(const T* x, std::size_t ldx, const T* packed1, const T* packed2,
                 T* losses, T* probs, std::size_t ldp, std::size_t rows, std::size_t n_in, std::size_t n_hidden,
                 std::size_t n_out, T eps) {
   if (rows == 0) return 0;
-  const std::size_t rb = block_rows<T>(n_hidden, n_out);
+  constexpr std::size_t step = 48;
+  const std::size_t rb_max = max_block_rows<T>(n_hidden, n_out);
   std::atomic<std::size_t> total{0};
-  detail::parallel_rows<Arch>(rows, work_per_row<T>(n_in, n_hidden, n_out), rb, [&](std::size_t r0, std::size_t r1) {
+  detail::parallel_rows<Arch>(rows, work_per_row<T>(n_in, n_hidden, n_out), step, [&](std::size_t r0, std::size_t r1) {
+    // The thread's rows in blocks of equal size (multiples of step, the last shorter), at most rb_max.
+    const std::size_t nb = (r1 - r0 + rb_max - 1) / rb_max;
+    const std::size_t rb = ((r1 - r0 + nb - 1) / nb + step - 1) / step * step;
     // Slots 1 and 2: dense's own per-thread W panels are slot 0 (unused with packed layers, but a
     // caller's unfused call on this thread keeps its buffer).
     T* h = dense_detail::scratch<Arch, T, 1>(rb * n_hidden);

@@ -147,7 +147,7 @@ struct forward_pass_op : op_base<T> {
   }
 
   // The standard set: the book's 2 -> 3 -> 3; odd widths around the vector lengths; a wide hidden layer
-  // (several row blocks of the fused pass, the dense kernels' general path); adversarial rows in the
+  // (the dense kernels' general path, 1000 products per logit); adversarial rows in the
   // first three shapes: zero inputs (h = relu(b1)), subnormals, +-1e4 (saturated softmax: the clip
   // binds), a NaN (a NaN row: NaN loss, argmax 0), and labels right on every third row.
   static std::vector<shape> shapes() {

@@ -40,6 +40,14 @@ std::size_t streaming_store_bytes() noexcept;
 // none). Process-wide, atomic; a call already running may still use the old value.
 std::size_t set_streaming_store_bytes(std::size_t bytes) noexcept;
 
+// The fused forward pass's block budget: the bytes of hidden activations and logits one block of rows
+// keeps per thread (src/kernels/forward_pass.hpp, max_block_rows; default 4 MiB). For tests: a small
+// budget makes small shapes run several blocks. set_ returns the previous setting; 0 restores the
+// default. Process-wide, atomic. Defined in src/threading.cpp.
+inline constexpr std::size_t default_forward_block_bytes = std::size_t{4} << 20;
+std::size_t forward_block_bytes() noexcept;
+std::size_t set_forward_block_bytes(std::size_t bytes) noexcept;
+
 // The most threads a parallel_rows call on this thread has used since the caller last set it to 0. The
 // benchmarks read it to say whether an N-thread setting split a call at all (below the parallel threshold
 // it runs on one thread, the same code as a one-thread setting). One compare per call.
