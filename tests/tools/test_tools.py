@@ -203,6 +203,28 @@ class Tools(unittest.TestCase):
         self.assertEqual(best_peer.impl, "peer_onednn")  # 114 GFLOP/s beats the corrected OpenBLAS's 112
         self.assertEqual(set(figs["avx512"]["vs_peers"]), {"peer_onednn", "peer_openblas", "peer_openblas_corrected"})
 
+    def test_fusion_figures_pair_fused_and_unfused(self):
+        self.assertEqual(NR.parse_impl("avx2_unfused"), ("avx2", 1, "unfused"))
+        self.assertEqual(NR.parse_impl("avx512_unfused_t2"), ("avx512", 2, "unfused"))
+        self.assertEqual(NR.split_shape("mlp:4096x784x1024x1000"), ("mlp", (4096, 784, 1024, 1000)))
+        run = os.path.join(HERE, "..", "..", "results", "x86_64-amd-epyc-f25m1-2c",
+                           "bench-part-full-20261201-111318.json")
+        r = NR.Result(run)
+        one, two = NR.fusion_figures(r), NR.fusion_figures(r, 2)
+        # both ops, both dtypes (threads: f32 only), three shapes each
+        self.assertEqual(len(one), 12)
+        self.assertEqual(len(two), 6)
+        for f in one + two:
+            self.assertEqual(f["fused"].kind, "xsimd")
+            self.assertEqual(f["unfused"].impl, f["fused"].impl.replace("_t2", "") + "_unfused" +
+                             ("_t2" if f["fused"].threads == 2 else ""))
+            self.assertTrue(f["peer"] is None or f["peer"].threads <= f["fused"].threads)
+        book = [f for f in one if (f["kernel"], f["dtype"], f["shape"]) == ("forward_pass", "f32", "book:300x2x3x3")][0]
+        self.assertEqual((book["numpy"].impl, book["torch"].impl), ("peer_numpy_nnfs", "peer_torch"))  # the book after nnfs.init()
+        lines = S.fusion_lines(r)
+        self.assertEqual(sum(l.startswith("| forward_pass") for l in lines), 12)
+        self.assertEqual(S.fusion_lines(NR.Result(self.new)), ["No forward-pass rows in this run."])
+
     def test_peers_on_n_threads_meet_our_n_thread_rows(self):
         self.assertEqual(NR.parse_impl("peer_torch_t2"), (None, 2, "peer"))
         self.assertEqual(NR.parse_peer("peer_openblas_corrected_t2"), ("openblas", True))
