@@ -14,6 +14,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
@@ -151,6 +152,13 @@ struct baseline {
   };
   std::map<std::string, row> rows;            // "kernel/dtype/isa" -> its figures
   std::map<std::string, std::string> source;  // isa -> the report its rows come from
+  std::map<std::string, std::set<std::string>> kernels;  // report -> the kernels it has rows of
+  // Whether isa's report has rows of `kernel` (false when no report covers the ISA).
+  bool knows(const std::string& isa, const std::string& kernel) const {
+    const auto s = source.find(isa);
+    const auto k = s == source.end() ? kernels.end() : kernels.find(s->second);
+    return k != kernels.end() && k->second.count(kernel);
+  }
 };
 
 // The rows of one report, by "kernel/dtype/isa"; names of earlier versions read as today's.
@@ -172,14 +180,18 @@ std::map<std::string, baseline::row> read_report(const std::filesystem::path& fi
 // --baseline FILE: that report. --baseline DIR (results/): the committed reports <DIR>/<machine>/accuracy.json;
 // for each runnable ISA, this machine's own report when it has rows of that ISA, else the first other
 // machine's (by id) that has: the kernels' outputs are the same on every machine of an ISA (`nnsimd
-// digest`), so another machine's figures are this one's. An ISA no report covers gets no rows, and
-// --fail-on-growth then fails on every one of its kernels: a new ISA or machine is not skipped silently.
+// digest`), so another machine's figures are this one's; a row the chosen report lacks is taken from any
+// other that has it. An ISA no report covers gets no rows, and --fail-on-growth then fails on every one
+// of its kernels: a new ISA or machine is not skipped silently. A kernel the ISA's report has no row of
+// at all is newer than that report (a kernel added since, on an ISA whose machine is not at hand): its
+// rows are listed as such and do not fail; a missing row of a kernel the report has does.
 baseline baseline_of(const std::string& path, const std::vector<std::string>& isas, const std::string& machine) {
   namespace fs = std::filesystem;
   baseline b;
   if (!fs::is_directory(path)) {
     b.rows = read_report(path);
     for (const auto& i : isas) b.source[i] = path;
+    for (const auto& [key, r] : b.rows) b.kernels[path].insert(key.substr(0, key.find('/')));
     return b;
   }
   std::vector<fs::path> reports;
@@ -204,6 +216,11 @@ baseline baseline_of(const std::string& path, const std::vector<std::string>& is
       if (any) b.source[i] = file.string();
     }
   }
+  for (const auto& file : reports)
+    for (const auto& [key, r] : read_report(file)) {
+      b.rows.emplace(key, r);  // keeps the chosen report's row where it has one
+      b.kernels[file.string()].insert(key.substr(0, key.find('/')));
+    }
   for (const auto& i : isas)
     if (!b.source.count(i)) b.source[i] = "none: no committed report has " + i + " rows";
   return b;
@@ -257,7 +274,7 @@ int accuracy_cmd(const accuracy_options& o) {
   std::printf("%-19s %-5s %-7s %8s %10s %10s %10s %9s  %s\n", "kernel", "dtype", "isa", "outputs", "max ulp", "mean ulp",
               "max rel", "bound use", "status");
   nlohmann::json results = nlohmann::json::array();
-  int failed = 0, grew = 0, unchecked = 0, missing = 0;
+  int failed = 0, grew = 0, unchecked = 0, missing = 0, fresh = 0;
   for (const auto& s : all) {
     const std::string key = s.kernel + "/" + s.dtype + "/" + s.target;
     std::string status = !s.checked ? "unchecked (no bound in its spec)" : (s.failed ? "FAIL" : "ok");
@@ -272,6 +289,10 @@ int accuracy_cmd(const accuracy_options& o) {
         status += ", mean ulp GREW from " + fmt(it->second.mean_ulp, "%.9Lg");
       }
       grew += g;
+    } else if (!o.baseline.empty() && base.source.count(s.target) && !base.source.at(s.target).starts_with("none") &&
+               !base.knows(s.target, s.kernel)) {
+      ++fresh;
+      status += ", new kernel: its ISA's report predates it";
     } else if (!o.baseline.empty()) {
       ++missing;
       status += ", NO BASELINE";
@@ -320,7 +341,7 @@ int accuracy_cmd(const accuracy_options& o) {
               unchecked,
               o.baseline.empty() ? ""
                                  : (", " + std::to_string(grew) + " grew against the baseline, " + std::to_string(missing) +
-                                    " without a baseline")
+                                    " without a baseline, " + std::to_string(fresh) + " of kernels newer than their ISA's report")
                                        .c_str(),
               out.c_str());
   if (o.scale != 1) std::printf("(bounds scaled by --tolerance-scale %g)\n", o.scale);

@@ -108,6 +108,24 @@ results_dir({machine: partial})
 p = run("--out", os.path.join(work, "cmp.json"), "--baseline", results, "--fail-on-growth")
 expect(f"an ISA no committed report covers ({widest}) fails, not skipped",
        p.returncode == 1 and f"baseline for {widest}: none" in p.stdout and "NO BASELINE" in p.stdout, p)
+older = dict(data, results=[r for r in data["results"] if r["kernel"] != "softmax"])
+results_dir({machine: older})
+p = run("--out", os.path.join(work, "cmp.json"), "--baseline", results, "--fail-on-growth")
+expect("a kernel the ISA's report has no row of (newer than the report) is listed, and does not fail",
+       p.returncode == 0 and "new kernel: its ISA's report predates it" in p.stdout and "0 without a baseline" in p.stdout, p)
+results_dir({machine: older, "zz-another-machine": data})
+p = run("--out", os.path.join(work, "cmp.json"), "--baseline", results, "--fail-on-growth")
+expect("... and takes its rows from another machine's report that has them",
+       p.returncode == 0 and "new kernel" not in p.stdout and "0 without a baseline" in p.stdout, p)
+dropped = dict(data, results=[r for r in data["results"] if not (r["kernel"] == "softmax" and r["isa"] == widest)])
+results_dir({machine: dropped})
+p = run("--out", os.path.join(work, "cmp.json"), "--baseline", results, "--fail-on-growth")
+expect("a report without one row of a kernel it has fails",
+       p.returncode == 1 and "NO BASELINE" in p.stdout and "new kernel" not in p.stdout, p)
+results_dir({machine: dropped, "zz-another-machine": data})
+p = run("--out", os.path.join(work, "cmp.json"), "--baseline", results, "--fail-on-growth")
+expect("... unless another machine's report has that row",
+       p.returncode == 0 and "0 without a baseline" in p.stdout, p)
 results_dir({})
 p = run("--out", os.path.join(work, "cmp.json"), "--baseline", results, "--fail-on-growth")
 expect("a results folder without any report exits 2", p.returncode == 2 and "no accuracy report" in p.stderr, p)
