@@ -228,6 +228,45 @@ void dense_digest(recorder& h) {
   }
 }
 
+// The chapter's network in one call: the book's 300 x 2 -> 3 -> 3, odd widths, MNIST-like 10 classes
+// behind a wide hidden layer, strided views; a zero row and a NaN row where there are rows for them. Its
+// mean loss, accuracy, per-sample losses and probabilities.
+struct forward_case {
+  std::size_t rows, n_in, n_hidden, n_out, pad;
+};
+constexpr forward_case forward_cases[] = {{300, 2, 3, 3, 0}, {1, 5, 7, 3, 0}, {49, 13, 19, 10, 2}, {130, 40, 300, 10, 1}};
+
+template <class T, bool Packed>
+void forward_digest(recorder& h) {
+  rng g{0xf0e};
+  for (const forward_case& c : forward_cases) {
+    h.begin_case(dims(c.rows, c.n_in, c.pad) + " -> " + std::to_string(c.n_hidden) + " -> " + std::to_string(c.n_out));
+    mat<T> x = uniform<T>(g, c.rows, c.n_in, -1, 2, c.pad);
+    if (c.rows > 5) {
+      for (std::size_t j = 0; j < c.n_in; ++j) x.at(1, j) = T(0);
+      x.at(5, 0) = nan<T>;
+    }
+    const mat<T> w1 = uniform<T>(g, c.n_in, c.n_hidden, -1, 2, c.pad);
+    const mat<T> w2 = uniform<T>(g, c.n_hidden, c.n_out, -1, 2, c.pad);
+    avec<T> b1(c.n_hidden), b2(c.n_out), losses(c.rows);
+    for (auto& v : b1) v = static_cast<T>(g.unit() - 0.5);
+    for (auto& v : b2) v = static_cast<T>(g.unit() - 0.5);
+    const auto l = labels(g, c.rows, c.n_out);
+    mat<T> p(c.rows, c.n_out, c.pad);
+    forward_result<T> r;
+    if constexpr (Packed) {
+      const packed_dense<T> l1(w1.cview(), b1), l2(w2.cview(), b2);
+      r = forward_pass<T>(x.cview(), l1, l2, l, losses, p.view());
+    } else {
+      r = forward_pass<T>(x.cview(), w1.cview(), b1, w2.cview(), b2, l, losses, p.view());
+    }
+    h.one(r.loss);
+    h.one(r.accuracy);
+    h.all(losses);
+    h.matrix(p);
+  }
+}
+
 // Widths: below, at and above every vector length, the book's 3, MNIST's 10, 1000 and an odd 1031.
 constexpr std::size_t row_widths[] = {1, 3, 7, 10, 17, 33, 128, 1000, 1031};
 
@@ -343,6 +382,8 @@ const std::vector<entry<T>>& entries() {
       {"argmax", &argmax_digest<T, 0>},
       {"accuracy", &argmax_digest<T, 1>},
       {"accuracy.onehot", &argmax_digest<T, 2>},
+      {"forward_pass", &forward_digest<T, false>},
+      {"forward_pass.packed", &forward_digest<T, true>},
   };
   return e;
 }
