@@ -20,9 +20,8 @@ struct net_shape {
 // (n_out below a vector) in both layers; wide layers; MNIST's widths. With the block budget lowered to
 // 4 KiB (the test below), most run several blocks of 48 rows per thread and a partial last one.
 const std::vector<net_shape>& net_shapes() {
-  static const std::vector<net_shape> v = {{300, 2, 3, 3},     {1, 5, 7, 3},       {49, 13, 19, 10},
-                                           {33, 3, 2, 5},      {150, 40, 1000, 100}, {97, 784, 128, 10},
-                                           {17, 1, 33, 1}};
+  static const std::vector<net_shape> v = {{300, 2, 3, 3}, {1, 5, 7, 3},         {49, 13, 19, 10}, {33, 3, 2, 5},
+                                           {100, 40, 300, 100}, {97, 784, 128, 10}, {17, 1, 33, 1}};
   return v;
 }
 
@@ -138,10 +137,14 @@ TEST_P(ForwardPass, BitIdenticalToUnfusedKernels) {
 }
 
 // Against the oracle: every loss within the composed bound and the count within the rows whose argmax
-// the bound leaves open (spec::forward_pass_row), on the shapes above through the spec's own check.
+// the bound leaves open (spec::forward_pass_row), on the shapes above through the spec's own check. The
+// oracle costs rows (n_in n_hidden + n_hidden n_out) multiply-adds in long double, IEEE quad in software
+// on AArch64 (the NEON job runs it under qemu): shapes above 2^23 of them (MNIST's widths) are checked
+// by BitIdenticalToUnfusedKernels only.
 TEST_P(ForwardPass, WithinComposedBound) {
   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
     for (const net_shape& s : net_shapes()) {
+      if (s.rows * (s.n_in * s.n_hidden + s.n_hidden * s.n_out) > (std::size_t{1} << 23)) continue;
       network<T> n(s, static_cast<std::uint32_t>(s.rows + s.n_out));
       std::vector<T> w1(s.n_in * s.n_hidden), w2(s.n_hidden * s.n_out), losses(s.rows);
       for (std::size_t k = 0; k < s.n_in; ++k)
