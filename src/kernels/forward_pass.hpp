@@ -45,7 +45,9 @@ namespace forward_detail {
 // (32 MiB and more); at 4096 x 784 -> 1024 -> 1000 (480 rows a block in float, 240 in double) it took
 // 0.85x the time of 256 KiB blocks (L2-sized: 48 and 32 rows) in double and 0.93x in float, and the same
 // (within 3%) at 1024 x 784 -> 128 -> 10 (tools/ab.py, 10 ABBA pairs, Zen 3).
-template <class T>
+// Templated on Arch, as every kernel helper: a weak symbol without the xsimd tag could be merged across the
+// ISA objects by the linker (tests/check_isa_symbols.cmake).
+template <class Arch, class T>
 std::size_t max_block_rows(std::size_t n_hidden, std::size_t n_out) {
   constexpr std::size_t step = 48;
   const std::size_t per_row = (n_hidden + n_out) * sizeof(T);
@@ -54,7 +56,7 @@ std::size_t max_block_rows(std::size_t n_hidden, std::size_t n_out) {
 
 // The estimated single-thread time of one row in ps, for the parallel threshold (parallel.hpp): the two
 // layers' multiply-adds at dense's rate (dense/blocked.hpp) plus softmax's and the losses' per-row cost.
-template <class T>
+template <class Arch, class T>
 std::size_t work_per_row(std::size_t n_in, std::size_t n_hidden, std::size_t n_out) {
   return (18 * (n_in * n_hidden + n_hidden * n_out) + 60 * (n_in + 2 * n_hidden + n_out) + 300 * n_out + 2000) *
          (sizeof(T) / 4);
@@ -66,9 +68,9 @@ std::size_t run(const T* x, std::size_t ldx, const T* packed1, const T* packed2,
                 std::size_t n_out, T eps) {
   if (rows == 0) return 0;
   constexpr std::size_t step = 48;
-  const std::size_t rb_max = max_block_rows<T>(n_hidden, n_out);
+  const std::size_t rb_max = max_block_rows<Arch, T>(n_hidden, n_out);
   std::atomic<std::size_t> total{0};
-  detail::parallel_rows<Arch>(rows, work_per_row<T>(n_in, n_hidden, n_out), step, [&](std::size_t r0, std::size_t r1) {
+  detail::parallel_rows<Arch>(rows, work_per_row<Arch, T>(n_in, n_hidden, n_out), step, [&](std::size_t r0, std::size_t r1) {
     // The thread's rows in blocks of equal size (multiples of step, the last shorter), at most rb_max.
     const std::size_t nb = (r1 - r0 + rb_max - 1) / rb_max;
     const std::size_t rb = ((r1 - r0 + nb - 1) / nb + step - 1) / step * step;
