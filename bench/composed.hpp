@@ -51,7 +51,8 @@ template <class T>
 class composed_pass {
  public:
   // The stages of `peer` where it has them (null: nnsimd's), the others from `fill` (nnsimd's table),
-  // over problem pr's buffers: its losses and count receive the results. `threads` goes to the peer's
+  // over problem pr's buffers: its losses and count receive the results. For nnsimd's own unfused
+  // forward_pass_packed, pr is prepared by `fill` (its packed layers). `threads` goes to the peer's
   // stages it threads; nnsimd's stages follow set_num_threads.
   composed_pass(problem<T>& pr, const detail::kernel_table<T>& fill, const peer_api* peer, int threads) {
     const spec::args<T>& a = pr.a;
@@ -75,14 +76,7 @@ class composed_pass {
       }
       return v;
     };
-    if (packed && !peer) {  // nnsimd's layers, packed once before timing as the fused row's are
-      pk1_.allocate(fill.dense_packed_size(n_in, nh));
-      fill.dense_pack(a.w, nh, a.b, n_in, nh, pk1_.get());
-      pk2_.allocate(fill.dense_packed_size(nh, no));
-      fill.dense_pack(a.w2, no, a.b2, nh, no, pk2_.get());
-    }
-    const T *pk1 = pk1_.get(), *pk2 = pk2_.get();
-    const spec::args<T> c = a;
+    const spec::args<T> c = a;  // nnsimd's packed layers (forward_pass_packed): c.packed, c.packed2
     for (std::size_t s = 0; s < stages.size(); ++s) {
       if (peer && peer->supports(stages[s], sizeof(T) == 8)) {
         const int t = threads > 1 && peer->parallel && peer->parallel(stages[s]) ? threads : 1;
@@ -100,11 +94,11 @@ class composed_pass {
       const detail::kernel_table<T>* t = &fill;
       switch (s) {
         case 0:
-          stages_.push_back(packed ? std::function<void()>([=] { t->dense_packed_relu(c.x, c.ldx, pk1, h, nh, rows, n_in, nh); })
+          stages_.push_back(packed ? std::function<void()>([=] { t->dense_packed_relu(c.x, c.ldx, c.packed, h, nh, rows, n_in, nh); })
                                    : [=] { t->dense_relu(c.x, c.ldx, c.w, nh, c.b, h, nh, rows, n_in, nh); });
           break;
         case 1:
-          stages_.push_back(packed ? std::function<void()>([=] { t->dense_packed_forward(h, nh, pk2, z, no, rows, nh, no); })
+          stages_.push_back(packed ? std::function<void()>([=] { t->dense_packed_forward(h, nh, c.packed2, z, no, rows, nh, no); })
                                    : [=] { t->dense_forward(h, nh, c.w2, no, c.b2, z, no, rows, nh, no); });
           break;
         case 2: stages_.push_back([=] { t->softmax(z, no, p, no, rows, no); }); break;
@@ -139,7 +133,7 @@ class composed_pass {
       return p.make_f64(v, threads);
   }
 
-  spec::buffer<T> h_, z_, p_, pk1_, pk2_;
+  spec::buffer<T> h_, z_, p_;
   std::vector<peer_op> ops_;
   std::vector<std::function<void()>> stages_;
   std::string error_, filled_, impl_;

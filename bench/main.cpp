@@ -275,11 +275,15 @@ void run_case(benchmark::State& st, kernel k, shape s, const impl& im, bool chec
   problem<T>& pr = problem_for<T>(k, s);
   set_num_threads(im.threads);
   peer_op op;
-  // The forward pass as separate calls (composed.hpp): a peer's stages, or nnsimd's unfused.
+  const detail::kernel_table<T>* tab = table_of<T>(im);
+  // A packed layer is packed once, before timing, by the implementation timed (its own layout), as a
+  // model's weights are packed once for many batches; the peers' setup (make_peer) packs theirs.
+  if (tab) pr.prepare(*tab);
+  // The forward pass as separate calls (composed.hpp): a peer's stages, or nnsimd's unfused (on the
+  // layers prepare() packed).
   std::unique_ptr<composed_pass<T>> comp;
   if (is_forward(k) && (im.peer || im.unfused)) {
-    comp = std::make_unique<composed_pass<T>>(pr, im.peer ? detail::table<T>(active_isa()) : *table_of<T>(im),
-                                              im.peer, im.threads);
+    comp = std::make_unique<composed_pass<T>>(pr, tab ? *tab : detail::table<T>(active_isa()), im.peer, im.threads);
     if (!comp->error().empty()) {
       st.SkipWithError(comp->error().c_str());
       return;
@@ -297,10 +301,6 @@ void run_case(benchmark::State& st, kernel k, shape s, const impl& im, bool chec
       if (o.destroy) o.destroy(o.state);
     }
   } g{op};
-  const detail::kernel_table<T>* tab = table_of<T>(im);
-  // A packed layer is packed once, before timing, by the implementation timed (its own layout), as a
-  // model's weights are packed once for many batches; the peers' setup (make_peer) packs theirs.
-  if (tab) pr.prepare(*tab);
   auto once = [&] {
     if (comp)
       comp->run();

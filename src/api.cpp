@@ -313,11 +313,12 @@ void argmax(const_matrix_view<T> x, std::span<std::int32_t> out) {
 
 namespace {
 // What both forms of forward_pass check beyond their layers: x against the first layer's inputs, the
-// labels against the second layer's outputs, and the optional outputs.
+// labels against the second layer's outputs, and the optional outputs. Returns where the per-sample
+// losses go (loss_buffer: the caller's span, or `scratch`).
 template <class T>
-std::vector<T> check_forward(const char* fn, const_matrix_view<T> x, std::size_t n_in, std::size_t n_hidden,
-                             std::size_t n_out, std::span<const std::int32_t> labels, std::span<T> losses,
-                             matrix_view<T> probs, T eps, std::initializer_list<const_matrix_view<T>> inputs) {
+T* check_forward(const char* fn, const_matrix_view<T> x, std::size_t n_in, std::size_t n_hidden, std::size_t n_out,
+                 std::span<const std::int32_t> labels, std::span<T> losses, matrix_view<T> probs, T eps,
+                 std::initializer_list<const_matrix_view<T>> inputs, std::vector<T>& scratch) {
   check_view(fn, "x", x);
   check_view(fn, "probs", probs);
   if (x.cols != n_in)
@@ -335,9 +336,7 @@ std::vector<T> check_forward(const char* fn, const_matrix_view<T> x, std::size_t
   for (const auto& in : inputs)
     if (overlap(probs, in) || overlap(lv, in)) fail(fn, "probs or losses overlap an input");
   if (overlap(probs, lv)) fail(fn, "probs and losses overlap");
-  std::vector<T> scratch;
-  loss_buffer(fn, losses, x.rows, scratch);
-  return scratch;
+  return loss_buffer(fn, losses, x.rows, scratch);
 }
 
 template <class T>
@@ -359,14 +358,14 @@ forward_result<T> forward_pass(const_matrix_view<T> x, const packed_dense<T>& la
     fail(fn, "the second layer takes " + std::to_string(layer2.n_inputs()) + " inputs but the first gives " +
                  std::to_string(layer1.n_neurons()));
   const matrix_view<const T> p1(layer1.data(), 1, layer1.size()), p2(layer2.data(), 1, layer2.size());
-  std::vector<T> scratch = check_forward(fn, x, layer1.n_inputs(), layer1.n_neurons(), layer2.n_neurons(), labels,
-                                         losses, probs, eps, {x, p1, p2});
+  std::vector<T> scratch;
+  T* out = check_forward(fn, x, layer1.n_inputs(), layer1.n_neurons(), layer2.n_neurons(), labels, losses, probs,
+                         eps, {x, p1, p2}, scratch);
   const isa now = active_isa();
   for (const packed_dense<T>* l : {&layer1, &layer2})
     if (l->target() != now)
       fail(fn, "a layer was packed for " + std::string(to_string(l->target())) + " but the active ISA is " +
                    std::string(to_string(now)) + "; pack it again after changing the ISA cap");
-  T* out = losses.empty() ? scratch.data() : losses.data();
   const auto& t = detail::table<T>(now);
   const std::size_t hits = x.rows == 0 ? 0
                            : t.forward_pass_packed(x.data, x.ld, layer1.data(), layer2.data(), labels.data(), out,
@@ -389,9 +388,8 @@ forward_result<T> forward_pass(const_matrix_view<T> x, const_matrix_view<T> w1, 
   check_span(fn, "b1", b1, w1.cols);
   check_span(fn, "b2", b2, w2.cols);
   const matrix_view<const T> b1v(b1.data(), b1.empty() ? 0 : 1, b1.size()), b2v(b2.data(), b2.empty() ? 0 : 1, b2.size());
-  std::vector<T> scratch =
-      check_forward(fn, x, w1.rows, w1.cols, w2.cols, labels, losses, probs, eps, {x, w1, w2, b1v, b2v});
-  T* out = losses.empty() ? scratch.data() : losses.data();
+  std::vector<T> scratch;
+  T* out = check_forward(fn, x, w1.rows, w1.cols, w2.cols, labels, losses, probs, eps, {x, w1, w2, b1v, b2v}, scratch);
   const auto& t = detail::active_table<T>();
   const std::size_t hits = x.rows == 0 ? 0
                            : t.forward_pass(x.data, x.ld, w1.data, w1.ld, b1.data(), w2.data, w2.ld, b2.data(),

@@ -755,6 +755,22 @@ FORWARD_OPS = ("forward_pass", "forward_pass_packed")
 BOOK_NUMPY, BOOK_TORCH = ("peer_numpy_nnfs", "peer_numpy"), ("peer_torch",)
 
 
+def first_of(group, impls):
+    """The first of impls (names in order of preference) that the group has, or None."""
+    return next((group[i] for i in impls if i in group), None)
+
+
+def best_ours(group, threads=1):
+    """nnsimd's fastest xsimd row of the group at `threads` threads, or None."""
+    ours = [b for b in group.values() if b.kind == "xsimd" and b.threads == threads]
+    return min(ours, key=lambda b: b.seconds) if ours else None
+
+
+def most_threads(res):
+    """The largest thread count of any row above one thread, or None (a run with one-thread rows only)."""
+    return max((b.threads for g in res.groups().values() for b in g.values() if b.threads > 1), default=None)
+
+
 def fusion_figures(res, threads=1):
     """How much fusing the forward pass buys, per (op, dtype, shape) of FORWARD_OPS at `threads` threads:
     dicts with the fused row (our fastest xsimd row), the same ISA's unfused row (<isa>_unfused[_t<N>]), the
@@ -763,15 +779,13 @@ def fusion_figures(res, threads=1):
     for (kernel, dtype, shape), g in res.groups().items():
         if kernel not in FORWARD_OPS:
             continue
-        ours = [b for b in g.values() if b.kind == "xsimd" and b.threads == threads]
-        if not ours:
+        fused = best_ours(g, threads)
+        if not fused:
             continue
-        fused = min(ours, key=lambda b: b.seconds)
         peers = [b for b in g.values() if b.kind == "peer" and b.threads <= threads]
-        first = lambda impls: next((g[i] for i in impls if i in g), None)  # noqa: E731
         out.append({"kernel": kernel, "dtype": dtype, "shape": shape, "fused": fused,
                     "unfused": g.get("%s_unfused%s" % (fused.isa, "_t%d" % threads if threads > 1 else "")),
                     "peer": min(peers, key=lambda b: b.seconds) if peers else None,
-                    "numpy": first(BOOK_NUMPY) if threads == 1 else None,
-                    "torch": first(BOOK_TORCH) if threads == 1 else None})
+                    "numpy": first_of(g, BOOK_NUMPY) if threads == 1 else None,
+                    "torch": first_of(g, BOOK_TORCH) if threads == 1 else None})
     return out

@@ -33,7 +33,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # The loader, names, statistics, ceilings and formatting live in nnsimd_results; the names are re-exported
 # here for the callers that import summarize (tests/tools/test_tools.py).
 from nnsimd_results import (  # noqa: E402,F401
-    BOOK_NUMPY, BOOK_TORCH, ISAS, LIMIT_UNITS, Result, canonical, figures, fusion_figures, fmt_bytes, fmt_limit, fmt_pct, fmt_time, fmt_x, geomean, impl_order,
+    BOOK_NUMPY, BOOK_TORCH, ISAS, LIMIT_UNITS, Result, best_ours, canonical, figures, first_of, fusion_figures,
+    most_threads, fmt_bytes, fmt_limit, fmt_pct, fmt_time, fmt_x, geomean, impl_order,
     parse_impl, streaming_policy, thread_scaling)
 
 
@@ -42,17 +43,6 @@ from nnsimd_results import (  # noqa: E402,F401
 # book's code as the book runs it (after nnfs.init(), whose np.dot computes float32 products in float64:
 # peer_numpy_nnfs where the run has it, else plain NumPy), and PyTorch's ATen.
 BOOK_PEERS = (("× NumPy (the book's code)", BOOK_NUMPY), ("× PyTorch", BOOK_TORCH))
-
-
-def first_of(group, impls):
-    """The first of impls (names in order of preference) that the group has, or None."""
-    return next((group[i] for i in impls if i in group), None)
-
-
-def best_ours(group, threads=1):
-    """nnsimd's fastest xsimd row of the group at `threads` threads, or None."""
-    ours = [b for b in group.values() if b.kind == "xsimd" and b.threads == threads]
-    return min(ours, key=lambda b: b.seconds) if ours else None
 
 
 def headline(res):
@@ -180,7 +170,7 @@ def book_systems_lines(res):
     NumPy's elementwise ops do not thread)."""
     out = []
     groups = res.groups()
-    tn = max((b.threads for g in groups.values() for b in g.values() if b.threads > 1), default=None)
+    tn = most_threads(res)
     by_kernel = {}
     for (kernel, dtype, shape), group in groups.items():
         by_kernel.setdefault((kernel, dtype), []).append((shape, group))
@@ -229,7 +219,7 @@ def fusion_lines(res):
     one = fusion_figures(res)
     if not one:
         return ["No forward-pass rows in this run."]
-    tn = max((b.threads for g in res.groups().values() for b in g.values() if b.threads > 1), default=None)
+    tn = most_threads(res)
     at_n = {(f["kernel"], f["dtype"], f["shape"]): f for f in fusion_figures(res, tn)} if tn else {}
 
     def over(other, f):

@@ -37,21 +37,24 @@
 namespace nnsimd::kernels {
 namespace forward_detail {
 
-// The most rows per block: h and z of a block within the budget (detail::forward_block_bytes, 4 MiB), a multiple of 48 (of every dense micro-tile
-// height, 4 and 6, and of every vector length, so no block but a thread's last ends in a partial tile or
-// softmax group), at least 48 rows. The budget is the larger side of a trade: a block re-reads both packed
-// layers (from L3 for wide ones), so more rows per block amortize them over more micro-tiles, while the
-// intermediates should stay in a cache. 4 MiB per thread stays within the L3 of every machine we run on
-// (32 MiB and more); at 4096 x 784 -> 1024 -> 1000 (480 rows a block in float, 240 in double) it took
-// 0.85x the time of 256 KiB blocks (L2-sized: 48 and 32 rows) in double and 0.93x in float, and the same
-// (within 3%) at 1024 x 784 -> 128 -> 10 (tools/ab.py, 10 ABBA pairs, Zen 3).
-// Templated on Arch, as every kernel helper: a weak symbol without the xsimd tag could be merged across the
-// ISA objects by the linker (tests/check_isa_symbols.cmake).
+// Rows are split over threads, and blocks cut, in multiples of block_step: of every dense micro-tile
+// height (4 and 6) and of every vector length, so no block but a thread's last ends in a partial tile or
+// softmax group.
+inline constexpr std::size_t block_step = 48;
+
+// The most rows per block: h and z of a block within the budget (detail::forward_block_bytes, 4 MiB), a
+// multiple of block_step, at least block_step rows. The budget is the larger side of a trade: a block
+// re-reads both packed layers (from L3 for wide ones), so more rows per block amortize them over more
+// micro-tiles, while the intermediates should stay in a cache. 4 MiB per thread stays within the L3 of
+// every machine we run on (32 MiB and more); at 4096 x 784 -> 1024 -> 1000 (480 rows a block in float,
+// 240 in double) it took 0.85x the time of 256 KiB blocks (L2-sized: 48 and 32 rows) in double and 0.93x
+// in float, and the same (within 3%) at 1024 x 784 -> 128 -> 10 (tools/ab.py, 10 ABBA pairs, Zen 3).
+// Templated on Arch, as every kernel helper: a weak symbol without the xsimd tag could be merged across
+// the ISA objects by the linker (tests/check_isa_symbols.cmake).
 template <class Arch, class T>
 std::size_t max_block_rows(std::size_t n_hidden, std::size_t n_out) {
-  constexpr std::size_t step = 48;
   const std::size_t per_row = (n_hidden + n_out) * sizeof(T);
-  return std::max<std::size_t>(detail::forward_block_bytes() / per_row / step * step, step);
+  return std::max<std::size_t>(detail::forward_block_bytes() / per_row / block_step * block_step, block_step);
 }
 
 // The estimated single-thread time of one row in ps, for the parallel threshold (parallel.hpp): the two
@@ -62,15 +65,19 @@ std::size_t work_per_row(std::size_t n_in, std::size_t n_hidden, std::size_t n_o
          (sizeof(T) / 4);
 }
 
+}  // namespace forward_detail
+
 template <class Arch, class T>
-std::size_t run(const T* x, std::size_t ldx, const T* packed1, const T* packed2, const std::int32_t* labels,
-                T* losses, T* probs, std::size_t ldp, std::size_t rows, std::size_t n_in, std::size_t n_hidden,
-                std::size_t n_out, T eps) {
+std::size_t forward_pass_packed(const T* x, std::size_t ldx, const T* packed1, const T* packed2,
+                                const std::int32_t* labels, T* losses, T* probs, std::size_t ldp, std::size_t rows,
+                                std::size_t n_in, std::size_t n_hidden, std::size_t n_out, T eps) {
+  namespace fd = forward_detail;
+  constexpr std::size_t step = fd::block_step;
   if (rows == 0) return 0;
-  constexpr std::size_t step = 48;
-  const std::size_t rb_max = max_block_rows<Arch, T>(n_hidden, n_out);
+  const std::size_t rb_max = fd::max_block_rows<Arch, T>(n_hidden, n_out);
   std::atomic<std::size_t> total{0};
-  detail::parallel_rows<Arch>(rows, work_per_row<Arch, T>(n_in, n_hidden, n_out), step, [&](std::size_t r0, std::size_t r1) {
+  const std::size_t work = fd::work_per_row<Arch, T>(n_in, n_hidden, n_out);
+  detail::parallel_rows<Arch>(rows, work, step, [&](std::size_t r0, std::size_t r1) {
     // The thread's rows in blocks of equal size (multiples of step, the last shorter), at most rb_max.
     const std::size_t nb = (r1 - r0 + rb_max - 1) / rb_max;
     const std::size_t rb = ((r1 - r0 + nb - 1) / nb + step - 1) / step * step;
@@ -94,16 +101,6 @@ std::size_t run(const T* x, std::size_t ldx, const T* packed1, const T* packed2,
   return total.load(std::memory_order_relaxed);
 }
 
-}  // namespace forward_detail
-
-template <class Arch, class T>
-std::size_t forward_pass_packed(const T* x, std::size_t ldx, const T* packed1, const T* packed2,
-                                const std::int32_t* labels, T* losses, T* probs, std::size_t ldp, std::size_t rows,
-                                std::size_t n_in, std::size_t n_hidden, std::size_t n_out, T eps) {
-  return forward_detail::run<Arch, T>(x, ldx, packed1, packed2, labels, losses, probs, ldp, rows, n_in, n_hidden,
-                                      n_out, eps);
-}
-
 // Packs both layers (what dense_relu and dense_forward do with their W on every call of a batch that
 // amortizes it), then the packed pass.
 template <class Arch, class T>
@@ -118,7 +115,7 @@ std::size_t forward_pass(const T* x, std::size_t ldx, const T* w1, std::size_t l
   T* p2 = dense_detail::scratch<Arch, T, 4>(dense_packed_size<Arch, T>(n_hidden, n_out));
   dense_pack<Arch, T>(w1, ldw1, b1, n_in, n_hidden, p1);
   dense_pack<Arch, T>(w2, ldw2, b2, n_hidden, n_out, p2);
-  return forward_detail::run<Arch, T>(x, ldx, p1, p2, labels, losses, probs, ldp, rows, n_in, n_hidden, n_out, eps);
+  return forward_pass_packed<Arch, T>(x, ldx, p1, p2, labels, losses, probs, ldp, rows, n_in, n_hidden, n_out, eps);
 }
 
 }  // namespace nnsimd::kernels

@@ -51,25 +51,18 @@ struct forward_row {
   bool ambiguous;       // the computed argmax may differ from the winner where the label is concerned
 };
 
+// Row i of the network whose first layer is a.w, a.ldw, a.b (n_in -> n_hid) and second a.w2, a.b2
+// (n_hid -> cols, contiguous).
 template <class T>
-forward_row<T> forward_pass_row(const args<T>& a, const T* w1, std::size_t ldw1, const T* b1, std::size_t i,
-                                long double exp_ulps, long double log_ulps) {
+forward_row<T> forward_pass_row(const args<T>& a, std::size_t i, long double exp_ulps, long double log_ulps) {
   const std::size_t nh = a.n_hid, no = a.cols;
-  const T* x = a.x + i * a.ldx;
   std::vector<wide> h(nh), z(no);
   std::vector<long double> dh(nh), dz(no);
-  const long double g1 = numerics::gamma<T>(static_cast<long double>(a.n_in) + 1);
   const long double g2 = numerics::gamma<T>(static_cast<long double>(nh) + 1);
-  for (std::size_t k = 0; k < nh; ++k) {
-    wide s = 0, scale = std::fabs(wide(b1[k]));
-    for (std::size_t q = 0; q < a.n_in; ++q) {
-      const wide prod = wide(x[q]) * wide(w1[q * ldw1 + k]);
-      s += prod;
-      scale += std::fabs(prod);
-    }
-    s += wide(b1[k]);
-    h[k] = s < 0 ? wide(0) : s;
-    dh[k] = g1 * scale;
+  for (std::size_t k = 0; k < nh; ++k) {  // step 1: the first layer is a dense layer with ReLU (dense.hpp)
+    const dense_exact<T> e = dense_element(a, i, k, true);
+    h[k] = e.y;
+    dh[k] = dense_bound<T>(e.scale, a.n_in);
   }
   bool nan = false;
   for (std::size_t j = 0; j < no; ++j) {
@@ -178,7 +171,8 @@ struct forward_pass_op : op_base<T> {
       x[5 * n + n / 2] = L::quiet_NaN();
       for (std::size_t q = 0; q < n; ++q) x[6 * n + q] = T(-0.0);
     }
-    for (std::size_t i = 0; i < d.rows; i += 3) d.labels[i] = guess(d, i);
+    const args<T> a = d.view();  // labels right on every third row: the exact argmax
+    for (std::size_t i = 0; i < d.rows; i += 3) d.labels[i] = forward_pass_row(a, i, 1, 1).winner;
     d.losses.allocate(d.rows);
   }
 
@@ -231,7 +225,7 @@ struct forward_pass_op : op_base<T> {
     for (std::size_t i = 0; i < a.rows; ++i) {
       const bool sampled = next < rows.size() && rows[next] == i;
       if (!sampled && !whole) continue;
-      const forward_row<T> r = forward_pass_row(a, a.w, a.ldw, a.b, i, b.exp_ulps, b.log_ulps);
+      const forward_row<T> r = forward_pass_row(a, i, b.exp_ulps, b.log_ulps);
       want += r.winner == a.labels[i];
       ambiguous += r.ambiguous;
       if (sampled) {
@@ -242,14 +236,6 @@ struct forward_pass_op : op_base<T> {
     if (!whole) return true;  // the count of a sample is not the call's count
     return visit(element{"count", 0, a.cols, static_cast<long double>(*a.count), wide(want),
                          static_cast<long double>(ambiguous)});
-  }
-
- private:
-  // The exact argmax of row i (labels right on every third row of the standard set).
-  static std::int32_t guess(const data<T>& d, std::size_t i) {
-    data<T>& dd = const_cast<data<T>&>(d);
-    const args<T> a = dd.view();
-    return forward_pass_row(a, a.w, a.ldw, a.b, i, 1, 1).winner;
   }
 };
 
