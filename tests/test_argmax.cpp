@@ -31,7 +31,10 @@ TEST_P(Argmax, ExactEveryShapeStrided) {
 // of a first NaN, and of a tie with the maximum placed later, on a row of 3 chunks' length + a bit.
 TEST_P(Argmax, EveryWinnerPosition) {
   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
-    for (std::size_t cols : {std::size_t{40}, std::size_t{3 * 1024 + 5}}) {
+    // Both paths near each ISA's threshold (argmax_cfg::short_cols, 6 L; AVX-512 2 L): 10 columns run
+    // across rows everywhere, 19 except in 2-lane and AVX-512 double, 47 only in AVX2 float, 48 along the
+    // row everywhere.
+    for (std::size_t cols : {std::size_t{10}, std::size_t{19}, std::size_t{47}, std::size_t{48}, std::size_t{3 * 1024 + 5}}) {
       const std::size_t step = cols > 100 ? 37 : 1;
       std::vector<std::size_t> pos;
       for (std::size_t j = 0; j < cols; j += step) pos.push_back(j);

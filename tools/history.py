@@ -82,7 +82,7 @@ class Point:
         self.date = str(c.get("date") or "")
         self.host = str(c.get("host_name") or "")
         self.machine_id = res.machine_id
-        self.mode = str(c.get("nnsimd_mode") or "")
+        self.mode = str(c.get("nnsimd_mode") or "") + ("-part" if is_part_run(path) else "")
         self.order = order  # sort key: (commit time from git, or the run's date; the run's date)
 
     def as_dict(self):
@@ -148,19 +148,29 @@ def load_points(paths):
 
 
 # --- normalization ---------------------------------------------------------------------------------------
+def is_part_run(path):
+    """A run of part of the suite (`nnsimd bench --filter`: bench-part-<mode>-<stamp>.json). Its filter
+    decides which ceilings it measured, so it does not choose a history's ceiling model."""
+    return os.path.basename(path).startswith("bench-part-")
+
+
 def common_model(results):
-    """The newest ceiling model every run measured (so one history never mixes two models)."""
+    """The newest ceiling model every run of the whole suite measured (so one history never mixes two
+    models); part runs are judged under it where they measured what a benchmark needs (normalized)."""
+    whole = [r for r in results if not is_part_run(r.path)] or results
     for name in reversed(list(R.CEILING_MODELS)):
-        if all(R.CEILING_MODELS[name].measured(r) for r in results):
+        if all(R.CEILING_MODELS[name].measured(r) for r in whole):
             return name
     return R.DEFAULT_CEILING_MODEL
 
 
 def normalized(res, model):
-    """{benchmark name: fraction of its binding roof in this run (own ceilings)}; benchmarks without one left out."""
+    """{benchmark name: fraction of its binding roof in this run (own ceilings)}; benchmarks without one left
+    out. A part run is taken benchmark by benchmark: a forward pass held to the FMA peak has its point even if
+    the run's filter left out the bandwidth ceilings, a kernel held to those has none."""
     out = {}
     for b in res.kernel_benches():
-        r = R.roofline(res, b, model)
+        r = R.CEILING_MODELS[model].roof(res, b) if is_part_run(res.path) else R.roofline(res, b, model)
         if r.fraction and r.fraction > 0:
             out[b.name] = r.fraction
     return out

@@ -157,10 +157,13 @@ NOT_COUNTERS = {"name", "family_index", "per_family_instance_index", "run_name",
 class Bench:
     """One benchmark of one file: median time and counters over its repetitions."""
 
-    def __init__(self, name, seconds, reps, counters, label, ws_bytes):
+    def __init__(self, name, seconds, reps, counters, label, ws_bytes, samples=None):
         self.name = name
         self.seconds = seconds  # median real time per iteration
         self.reps = reps  # number of repetitions seen
+        # repetition index -> real time per iteration of that repetition ({} when the file holds medians
+        # only). With random interleaving, repetition k of every benchmark runs in the same round k.
+        self.samples = samples or {}
         self.counters = counters  # median rates
         self.label = label or ""
         self.ws_bytes = ws_bytes
@@ -237,8 +240,10 @@ class Result:
                 if k not in NOT_COUNTERS and isinstance(runs[0][k], (int, float)):
                     counters[k] = statistics.median(float(r[k]) for r in runs if k in r)
             ws = runs[0].get("ws_bytes")
+            samples = {int(r.get("repetition_index", i)): _seconds(r) for i, r in enumerate(runs)} \
+                if name in iters else {}
             self.benches[name] = Bench(name, statistics.median(_seconds(r) for r in runs), reps, counters,
-                                       runs[0].get("label"), float(ws) if ws is not None else None)
+                                       runs[0].get("label"), float(ws) if ws is not None else None, samples)
         self.limits = {}
         for b in self.benches.values():
             if b.is_limit:

@@ -36,6 +36,7 @@ from nnsimd_results import (  # noqa: E402,F401
     BOOK_NUMPY, BOOK_TORCH, ISAS, LIMIT_UNITS, Result, best_ours, canonical, figures, first_of, fusion_figures,
     most_threads, fmt_bytes, fmt_limit, fmt_pct, fmt_time, fmt_x, geomean, impl_order,
     parse_impl, streaming_policy, thread_scaling)
+import targets  # noqa: E402
 
 
 # --- markdown --------------------------------------------------------------------------------------------
@@ -298,6 +299,7 @@ def summary_md(res, argv_line, plots):
     out += limits_table(res) + ["", "## Streaming stores", ""] + streaming_lines(res)
     out += ["", "## Two threads against one", ""] + scaling_lines(res, MIN_SCALING)
     out += ["", "## Headline (xsimd, one thread; geometric mean over shapes)", "", headline(res)]
+    out += ["", "## Against the targets (issue 15; tools/targets.py)", ""] + targets.markdown(res)
     out += ["", "## Fusion: the chapter's forward pass in one call", ""] + fusion_lines(res)
     out += ["", "## The book's systems: NumPy and PyTorch", ""] + book_systems_lines(res)
     out += ["", "## From Python: NumPy running the book's code, the module, PyTorch", ""] + python_lines(res) + [""]

@@ -10,6 +10,7 @@
   - backfill refuses a commit too old for it, naming what it lacks, before building anything, and builds
     its filter from the binary's list (kernel rows + the limits they are held to).
 """
+import json
 import os
 import subprocess
 import sys
@@ -111,6 +112,30 @@ class History(unittest.TestCase):
         self.assertIn("too few points to decide: 2 runs", H.show([h]))
         d = H.detect([1.0, 0.5], 0.01)
         self.assertEqual(d["status"], "too few points")
+
+    def test_a_part_run_does_not_choose_the_model(self):
+        # three runs of the whole suite with ceilings at each working set, then `nnsimd bench --filter dense`:
+        # a part run with the dense rows and the FMA limits only
+        root = os.path.join(self.dir, "part")
+        make_history(root, 3, lambda i: ["--ws-ceilings"])
+        src = os.path.join(root, MACHINE, "bench-full-20261203-120000.json")
+        with open(src) as f:
+            data = json.load(f)
+        data["context"]["date"] = "2026-12-04T12:00:00+00:00"
+        data["benchmarks"] = [e for e in data["benchmarks"]
+                              if e["name"].startswith(("dense_forward/", "limit/fma/"))]
+        with open(os.path.join(root, MACHINE, "bench-part-full-20261204-120000.json"), "w") as f:
+            json.dump(data, f)
+        h = self.history("part")
+        self.assertEqual(h.model, "ws")  # the part run measured no working-set ceiling, and does not decide
+        self.assertEqual([p.mode for p in h.points], ["full"] * 3 + ["full-part"])
+        dense = [n for n in h.series if n.startswith("dense_forward/") and "/peer_" not in n]
+        self.assertTrue(dense)
+        for n in dense:  # held to the FMA peak: a point in the part run too
+            self.assertIsNotNone(h.series[n][3], n)
+        for n in (n for n in h.series if n.startswith("softmax/")):  # not in the part run: no point
+            self.assertIsNone(h.series[n][3], n)
+        self.assertIn("full-part", H.show([h]))
 
     def test_one_noisy_run_between_two_is_not_two_steps(self):
         d = H.detect([0.20, 0.09, 0.21], 0.06, ["a", "b", "c"])
