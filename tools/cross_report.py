@@ -386,13 +386,13 @@ def fusion_section(sides):
         for f in R.fusion_figures(res) if res else []:
             over = lambda b: R.fmt_x(b.seconds / f["fused"].seconds) if b else "-"  # noqa: E731
             rows.append([s.label, f["kernel"], f["dtype"], f["shape"], "%s (%s)" % (R.fmt_time(f["fused"].seconds),
-                         f["fused"].impl), over(f["unfused"]), "%s %s" % (over(f["peer"]), f["peer"].impl)
+                         f["fused"].impl), T.fmt_paired(f["unfused"], f["fused"]) if f["unfused"] else "-", "%s %s" % (over(f["peer"]), f["peer"].impl)
                          if f["peer"] else "-", over(f["numpy"]), over(f["torch"]), shown_path(res.path)])
     if not rows:
         return []
     return ["## Fusion: the forward pass in one call, per machine", "",
             "One thread. The time of the alternative over nnsimd's fused call (above 1: fusing wins): the same "
-            "ISA's kernels one call per stage (unfused), the best peer's composition, NumPy running the book's "
+            "ISA's kernels one call per stage (unfused; paired by repetition round, estimate [95% interval]), the best peer's composition, NumPy running the book's "
             "script, PyTorch. From each machine's latest run with forward-pass rows.", ""] + \
         table(["machine", "op", "dtype", "shape", "fused", "× unfused", "× best peer composition",
                "× NumPy (the book's script)", "× PyTorch", "run"], rows) + [""]

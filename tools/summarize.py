@@ -226,15 +226,18 @@ def fusion_lines(res):
     def over(other, f):
         return fmt_x(other.seconds / f["fused"].seconds) if other else "-"
 
+    def paired(other, f):  # the same binary's rows, interleaved: paired by repetition round
+        return targets.fmt_paired(other, f["fused"]) if other else "-"
+
     out = []
     for f in one:
         fu = f["fused"]
         row = [f["kernel"], f["dtype"], f["shape"], "%s (%s)" % (fmt_time(fu.seconds), fu.impl),
-               over(f["unfused"], f), "%s %s" % (over(f["peer"], f), f["peer"].impl) if f["peer"] else "-",
+               paired(f["unfused"], f), "%s %s" % (over(f["peer"], f), f["peer"].impl) if f["peer"] else "-",
                fmt_pct(res.roofline(fu)[0]), over(f["numpy"], f), over(f["torch"], f)]
         if tn:
             n = at_n.get((f["kernel"], f["dtype"], f["shape"]))
-            row += ["%s (%s)" % (fmt_time(n["fused"].seconds), n["fused"].impl), over(n["unfused"], n),
+            row += ["%s (%s)" % (fmt_time(n["fused"].seconds), n["fused"].impl), paired(n["unfused"], n),
                     "%s %s" % (over(n["peer"], n), n["peer"].impl) if n["peer"] else "-"] if n else ["-"] * 3
         out.append("| " + " | ".join(row) + " |")
     hdr = ["op", "dtype", "shape", "fused, 1 thread", "× unfused", "× best peer composition", "FMA peak",
@@ -242,7 +245,9 @@ def fusion_lines(res):
     if tn:
         hdr += ["fused, %d threads" % tn, "× unfused", "× best peer composition"]
     return ["Time of the alternative over nnsimd's fused call (above 1: the fused call is faster). unfused: the "
-            "same ISA's kernels called one per stage over the whole batch; a peer's composition runs its own "
+            "same ISA's kernels called one per stage over the whole batch, paired by repetition round (estimate "
+            "[95% interval], tools/targets.py; the medians of a small call's bimodal times can differ by 1.4× "
+            "where the paired estimate says 1.0); a peer's composition runs its own "
             "kernels per stage and nnsimd's where it has none (see its filled= label); NumPy runs the book's "
             "chapter-5 script; FMA peak: the two layers' flops per second over the ISA's measured FMA ceiling "
             "(the roofline of this run's ceiling model).",

@@ -87,6 +87,12 @@ def paired_ratio(other, ours):
     return float(math.exp(hodges_lehmann(r))), math.exp(lo), math.exp(hi)
 
 
+def fmt_paired(other, ours):
+    """other's time over ours as 'estimate× [lo×, hi×]' (paired_ratio), or the ratio of medians alone."""
+    value, lo, hi = paired_ratio(other, ours)
+    return fmt_x(value) + (" [%s, %s]" % (fmt_x(lo), fmt_x(hi)) if lo is not None else "")
+
+
 def ratio_verdict(value, lo, hi, need):
     if lo is None:
         return "met" if value >= need else "missed"

@@ -223,6 +223,10 @@ class Tools(unittest.TestCase):
         self.assertEqual((book["numpy"].impl, book["torch"].impl), ("peer_numpy_nnfs", "peer_torch"))  # the book after nnfs.init()
         lines = S.fusion_lines(r)
         self.assertEqual(sum(l.startswith("| forward_pass") for l in lines), 12)
+        # fused against unfused, paired by repetition round: an estimate and its interval, at 1 and 2 threads
+        row = next(l for l in lines if l.startswith("| forward_pass | f32 | book:")).split(" | ")
+        self.assertRegex(row[4], r"^[\d.]+× \[[\d.]+×, [\d.]+×\]$")
+        self.assertRegex(row[10], r"^[\d.]+× \[[\d.]+×, [\d.]+×\]$")
         self.assertEqual(S.fusion_lines(NR.Result(self.new)), ["No forward-pass rows in this run."])
 
     def test_peers_on_n_threads_meet_our_n_thread_rows(self):
