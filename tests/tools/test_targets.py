@@ -128,6 +128,13 @@ class Targets(unittest.TestCase):
         short, = by(self.cs, "threads_never_slower", shape="book:300x3")
         self.assertEqual(short.verdict, "missed")  # 1.25x slower with two threads
         self.assertEqual(by(self.cs, "threads", shape="book:300x3"), [])  # under 100 us: no 1.8x target
+        # the same short call below the parallel threshold (label threads=1): one thread's code in both rows,
+        # whatever their ratio: not judged
+        stayed = NR.Result("run.json", run_data(
+            rows("softmax_cross_entropy/f32/avx2/mnist:1024x10", [500.0] * REPS, "roof=exp") +
+            rows("softmax_cross_entropy/f32/avx2_t2/mnist:1024x10", [700.0] * REPS, "roof=exp threads=1")))
+        self.assertEqual(by(T.checks(stayed), "threads_never_slower", shape="mnist:1024x10"), [])
+        self.assertEqual(len(by(T.checks(stayed), "threads_never_slower", shape="book:300x3")), 1)
 
     def test_medians_only(self):
         res = NR.Result("run.json", run_data())
