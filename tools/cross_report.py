@@ -402,22 +402,21 @@ def targets_section(sides):
     """Issue 15's targets on each machine (tools/targets.py): per target, how many cases each machine's run
     meets, leaves within noise, misses, and its worst case."""
     # each run under its own newest ceiling model (the report's one model may be one a run did not measure)
-    judged = [(s, T.checks(s.res if s.res.ceiling_model == R.pick_model([s.res]) else R.Result(s.path)))
-              for s in sides]
-    judged = [(s, cs) for s, cs in judged if cs]
+    judged = [(s, T.per_target(T.checks(s.res, model=R.pick_model([s.res])))) for s in sides]
+    judged = [(s, groups) for s, groups in judged if groups]
     if not judged:
         return []
     rows = []
     for target, name in T.TARGETS:
         row = [name]
-        for s, cs in judged:
-            mine = [c for c in cs if c.target == target]
+        for s, groups in judged:
+            mine = next((cs for t, _, cs in groups if t == target), None)
             if not mine:
                 row.append("-")
                 continue
-            worst = min(mine, key=lambda c: (c.value / c.need) if c.value else float("inf"))
-            row.append("%s; worst %s %s %s: %s" % (T.fmt_tally(T.tally(mine)), worst.kernel, worst.dtype,
-                                                  worst.shape.split(":")[0], T.fmt_value(worst)))
+            w = T.worst(mine)
+            row.append("%s; worst %s %s %s: %s" % (T.fmt_tally(T.tally(mine)), w.kernel, w.dtype,
+                                                  w.shape.split(":")[0], T.fmt_value(w)))
         rows.append(row)
     return ["## Against the targets, per machine", "",
             "Issue 15's targets judged on each machine's run by `tools/targets.py` (its rules: intervals from the "

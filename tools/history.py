@@ -166,11 +166,12 @@ def common_model(results):
 
 def normalized(res, model):
     """{benchmark name: fraction of its binding roof in this run (own ceilings)}; benchmarks without one left
-    out. A part run is taken benchmark by benchmark: a forward pass held to the FMA peak has its point even if
-    the run's filter left out the bandwidth ceilings, a kernel held to those has none."""
+    out. Benchmark by benchmark (the model's roof itself, never another model's figure): a part run's forward
+    pass held to the FMA peak has its point even if the run's filter left out the bandwidth ceilings, a kernel
+    held to those has none."""
     out = {}
     for b in res.kernel_benches():
-        r = R.CEILING_MODELS[model].roof(res, b) if is_part_run(res.path) else R.roofline(res, b, model)
+        r = R.CEILING_MODELS[model].roof(res, b)
         if r.fraction and r.fraction > 0:
             out[b.name] = r.fraction
     return out

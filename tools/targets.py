@@ -50,7 +50,7 @@ SOFTMAX_SHAPES = ("imagenet:256x1000", "vocab:64x32000", "hidden:4096x128")
 CROSS_ENTROPY = ("categorical_cross_entropy", "categorical_cross_entropy_onehot")
 ARGMAX = ("argmax", "accuracy")
 NUMPY = ("peer_numpy", "peer_numpy_nnfs")
-NOT_PEERS_OF_ARGMAX = ("peer_eigen", "peer_torch")
+EIGEN_TORCH = ("peer_eigen", "peer_torch")  # the peers the argmax target names
 
 # One target as the issue states it, and the name the tables give it.
 TARGETS = [
@@ -69,7 +69,6 @@ TARGETS = [
     ("threads", "N threads: >= 1.8x one thread above 100 us (memory-bound: >= 90% of the N-thread ceiling)"),
     ("threads_never_slower", "N threads: never slower than one"),
 ]
-TARGET_NAMES = dict(TARGETS)
 
 # One judged case. kind "ratio": value is the estimate, lo/hi its interval (None: medians only);
 # kind "fraction": value is the fraction of the ceiling `what`. verdict: met, missed, noise, n/a.
@@ -109,8 +108,8 @@ def ratio_check(target, key, other, ours, need, versus):
                  ratio_verdict(value, lo, hi, need))
 
 
-def fraction_check(target, key, res, b, floor):
-    frac, what = res.roofline(b)
+def fraction_check(target, key, res, b, floor, model=None):
+    frac, what = res.roofline(b, model)
     verdict = "n/a" if frac is None else ("met" if frac >= floor else "missed")
     return Check(target, key[0], key[1], key[2], b.impl, "fraction", frac, None, None, floor, what, verdict)
 
@@ -124,19 +123,24 @@ def top_isa(res, isa=None):
     return isas[-1] if isas else None
 
 
-def peer_checks(target, key, group, ours, need, peers=None, exclude=()):
+def peer_checks(target, key, group, ours, need, peers=None):
     """ours against each one-thread peer (or the named ones the group has): one check per peer."""
     rows = [b for b in group.values() if b.kind == "peer" and b.threads == 1 and
-            (peers is None or b.impl in peers) and b.impl not in exclude]
+            (peers is None or b.impl in peers)]
     return [ratio_check(target, key, p, ours, need, p.impl) for p in sorted(rows, key=lambda b: b.impl)]
 
 
-def checks(res, isa=None):
-    """Every check the run allows, in TARGETS order then the run's case order."""
+def checks(res, isa=None, model=None):
+    """Every check the run allows, in TARGETS order then the run's case order; fractions under `model`
+    (default: the run's own ceiling model)."""
     isa = top_isa(res, isa)
     if not isa:
         return []
     out = []
+
+    def fraction(target, key, b, floor):
+        return fraction_check(target, key, res, b, floor, model)
+
     groups = res.groups()
     for key, g in groups.items():
         kernel, dtype, shape = key
@@ -146,32 +150,32 @@ def checks(res, isa=None):
         if kernel in DENSE:
             out += peer_checks("dense", key, g, ours, NO_SLOWER)
             if shape in DENSE_LARGE and kernel in ("dense_forward", "dense_packed_forward"):
-                out.append(fraction_check("dense_peak", key, res, ours, 0.90))
+                out.append(fraction("dense_peak", key, ours, 0.90))
             if shape in DENSE_LARGE and kernel in ("dense_forward", "dense_relu"):
                 packed = groups.get((kernel.replace("dense_", "dense_packed_"), dtype, shape), {}).get(isa)
                 if packed:  # the packed kernel's time over the unpacked one's: no more than 3% slower
                     out.append(ratio_check("dense_unpacked", key, packed, ours, NO_SLOWER, "packed " + isa))
         elif kernel in ("relu", "clip"):
             out += peer_checks("elementwise", key, g, ours, NO_SLOWER)
-            out.append(fraction_check("elementwise_copy", key, res, ours, 0.90))
+            out.append(fraction("elementwise_copy", key, ours, 0.90))
         elif kernel in ("softmax", "softmax_cross_entropy"):
             if shape in SOFTMAX_SHAPES:
                 out += peer_checks("softmax", key, g, ours, 1.3)
-                out.append(fraction_check("softmax_limit", key, res, ours, 1 / 1.2))
+                out.append(fraction("softmax_limit", key, ours, 1 / 1.2))
         elif kernel in CROSS_ENTROPY:
             out += peer_checks("cross_entropy", key, g, ours, 1.0)
-            out.append(fraction_check("cross_entropy_limit", key, res, ours, 1 / 1.5))
+            out.append(fraction("cross_entropy_limit", key, ours, 1 / 1.5))
         elif kernel in ARGMAX:
-            out.append(fraction_check("argmax_read", key, res, ours, 0.60))
-            out += peer_checks("argmax_eigen_torch", key, g, ours, 5.0, peers=NOT_PEERS_OF_ARGMAX)
+            out.append(fraction("argmax_read", key, ours, 0.60))
+            out += peer_checks("argmax_eigen_torch", key, g, ours, 5.0, peers=EIGEN_TORCH)
             in_l2 = ours.ws_bytes is not None and res.level_of(ours.ws_bytes) in ("L1", "L2")
             out += peer_checks("argmax_numpy", key, g, ours, 1.5 if in_l2 else 1.0, peers=NUMPY)
-    out += thread_checks(res, isa)
+    out += thread_checks(res, isa, model)
     order = {t: i for i, (t, _) in enumerate(TARGETS)}
     return sorted(out, key=lambda c: order[c.target])  # stable: the run's case order within a target
 
 
-def thread_checks(res, isa):
+def thread_checks(res, isa, model=None):
     """Each case timed on one thread and on N: above LONG_CALL one-thread time, >= 1.8x (or, where the
     N-thread row's binding ceiling is a bandwidth, >= 90% of it); at every case, never slower than one
     thread. A call that stayed on one thread (label threads=1: below the parallel threshold) ran the same
@@ -184,13 +188,28 @@ def thread_checks(res, isa):
             if b.kind != "xsimd" or b.isa != isa or b.threads < 2 or not one:
                 continue
             if one.seconds > LONG_CALL and b.threads_used != 1:  # (threads_used None: a run before the label)
-                frac, what = res.roofline(b)
+                frac, what = res.roofline(b, model)
                 if frac is not None and what.startswith(("read", "copy")):
-                    out.append(fraction_check("threads", key, res, b, 0.90))
+                    out.append(fraction_check("threads", key, res, b, 0.90, model))
                 else:
                     out.append(ratio_check("threads", key, one, b, 0.9 * b.threads, "%s, 1 thread" % isa))
             if b.threads_used != 1:
                 out.append(ratio_check("threads_never_slower", key, one, b, NO_SLOWER, "%s, 1 thread" % isa))
+    return out
+
+
+def worst(cs):
+    """The check furthest from its target (the lowest measured over needed; unjudged ones last)."""
+    return min(cs, key=lambda c: (c.value / c.need) if c.value else math.inf)
+
+
+def per_target(cs):
+    """[(target, its name, its checks)] in TARGETS order, for the targets the checks cover."""
+    out = []
+    for target, name in TARGETS:
+        mine = [c for c in cs if c.target == target]
+        if mine:
+            out.append((target, name, mine))
     return out
 
 
@@ -240,15 +259,12 @@ def markdown(res, isa=None, all_rows=False):
            % (isa, round(100 * LEVEL)), "",
            "| target | cases | verdicts | worst case | measured | needed | by |", "|---|---|---|---|---|---|---|"]
     detail = []
-    for target, name in TARGETS:
-        mine = [c for c in cs if c.target == target]
-        if not mine:
-            continue
-        worst = min(mine, key=lambda c: (c.value / c.need) if c.value else math.inf)
-        by = missed_by(worst)
+    for _, name, mine in per_target(cs):
+        w = worst(mine)
+        by = missed_by(w)
         out.append("| %s | %d | %s | %s %s %s vs %s | %s | %s | %s |" % (
-            name, len(mine), fmt_tally(tally(mine)), worst.kernel, worst.dtype, worst.shape, worst.versus,
-            fmt_value(worst), fmt_need(worst), fmt_x(by) if by else "-"))
+            name, len(mine), fmt_tally(tally(mine)), w.kernel, w.dtype, w.shape, w.versus,
+            fmt_value(w), fmt_need(w), fmt_x(by) if by else "-"))
         detail += [c for c in mine if all_rows or c.verdict != "met"]
     if detail:
         out += ["", "Cases %s:" % ("judged" if all_rows else "not met"), "",
