@@ -33,9 +33,11 @@ TEST_P(Argmax, EveryWinnerPosition) {
   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
     // Both paths near each ISA's threshold (argmax_cfg::short_cols, 6 L; AVX-512 2 L): 10 columns run
     // across rows everywhere, 19 except in 2-lane and AVX-512 double, 47 only in AVX2 float, 48 along the
-    // row everywhere.
-    for (std::size_t cols : {std::size_t{10}, std::size_t{19}, std::size_t{47}, std::size_t{48}, std::size_t{3 * 1024 + 5}}) {
-      const std::size_t step = cols > 100 ? 37 : 1;
+    // row everywhere. 64-257: around the x86 long path's groups of 4 vectors (AVX2) and the end of its
+    // branchless index pass (256 floats, 128 doubles on AVX2 and AVX-512), every winner position.
+    for (std::size_t cols : {std::size_t{10}, std::size_t{19}, std::size_t{47}, std::size_t{48}, std::size_t{64}, std::size_t{65},
+                             std::size_t{128}, std::size_t{129}, std::size_t{256}, std::size_t{257}, std::size_t{3 * 1024 + 5}}) {
+      const std::size_t step = cols > 300 ? 37 : 1;
       std::vector<std::size_t> pos;
       for (std::size_t j = 0; j < cols; j += step) pos.push_back(j);
       pos.push_back(cols - 1);

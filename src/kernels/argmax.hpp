@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include <xsimd/xsimd.hpp>
 
@@ -35,7 +36,10 @@ struct argmax_cfg {
   // columns on SSE2 and AVX2 in both dtypes (AVX2 at 10 doubles: 5.6 against 13.9 ns a row; at 20 doubles
   // 11.5 against 11.7; at 40 floats 12.6 against 13.3; at 96 floats the along-row path wins, 19 to 33;
   // SSE2 at 10 doubles 8.9 against 11.9). AVX-512's along-row path has the branchless index pass (below)
-  // and keeps 2 L; NEON has SSE2's widths and takes the same 6 L, not timed.
+  // and keeps 2 L; NEON has SSE2's widths and takes the same 6 L, not timed. AVX2's along-row path got
+  // the branchless pass later, which moved its crossover to about 5 L, not lower (against 6 L, timed as
+  // above over 256 and 4096 rows: 3 L made rows of 24-32 floats 1.7-2.5x slower, 16 doubles 2.2x; at 5 L
+  // it is 0.80-1.09x, at 47 floats 0.73-0.81x): 6 L kept.
   static constexpr std::size_t short_cols = (simd::is_avx512<Arch> ? 2 : 6) * L;
   // 64 vectors: the per-chunk bookkeeping (a few compares and two `any`) is amortized over 64 loads.
   static constexpr std::size_t chunk = 64 * L;
@@ -112,24 +116,32 @@ std::int32_t argmax_long(const T* x, std::size_t cols) {
   return static_cast<std::int32_t>(find_first<Arch>(x, c0, c1, [&](const V& v) { return v == bv; }));
 }
 
-// ---- AVX-512 long rows ----------------------------------------------------------------------------
-// The same chunked scheme as argmax_long. NaN detection: one unordered compare per PAIR of vectors
-// (a UNORD b is true iff a or b is NaN) OR-ed into a mask, instead of the check sum's add per vector
-// (and +inf with -inf no longer raises a false alarm). (VRANGEPS max, documented to keep NaN, returns
-// the non-NaN operand for a quiet NaN on this Zen 4 guest: not usable.) The max of a chunk is a NaN
-// only if the chunk's first vector held one, in which case `nan` is set anyway. The index pass
-// finds the first lane equal to the max with compare-to-mask and tzcnt; in a row of at most 16
-// vectors (kBranchless) it runs over every vector from the last to the first with conditional moves,
-// since the exit branch of an early-out loop mispredicts about once per row (about 4 ns, as long as
-// reading a 128-float row); 1.3-1.8x faster than the generic path at every benchmark shape (f32).
-// The vector operations are arch::x86_avx512<Arch, T> (arch/x86_avx512.hpp): O::max(x, m) returns m
-// when x is NaN (MAXPS), so a NaN never enters the running max; O::broadcast_max puts the largest lane
-// in every lane.
+// ---- x86 long rows (AVX2, AVX-512) ----------------------------------------------------------------
+// The same chunked scheme as argmax_long, with an index pass that needs no branch per vector. The
+// vector operations are arch::x86_avx512<Arch, T> or arch::x86_avx2<Arch, T> (x86_ops).
+//   * NaN flags (O::NanFlags): one unordered compare per pair of vectors (a UNORD b: a or b is NaN)
+//     OR-ed into a mask register (AVX-512) or a vector (AVX2), instead of argmax_long's check sums: exact
+//     (+inf with -inf raises no false alarm). (AVX-512's
+//     VRANGEPS max, documented to keep NaN, returns the non-NaN operand for a quiet NaN on the Zen 4
+//     guest: not usable.) O::max(x, m) returns m when x is NaN (MAXPS), so a NaN never enters the running
+//     max; the max of a chunk is a NaN only if the chunk's first vector held one, which sets the flags.
+//   * The chunk's max goes to every lane (O::broadcast_max), and the index pass finds the first lane
+//     equal to it with compare-to-mask (movemask on AVX2) and tzcnt. In a row of at most kBranchless
+//     elements it runs over every vector from the last to the first with conditional moves, since the
+//     exit branch of an early-out loop mispredicts about once per row (about 4 ns, as long as reading a
+//     128-float row with AVX-512); AVX2 takes four vectors per mask (O::eq_mask4: 8 instructions instead
+//     of 4 compares and 4 movemasks), which pays for twice the length: 32 vectors, 16 on AVX-512.
+// AVX-512 (Zen 4): 1.3-1.8x faster than argmax_long at every benchmark shape (f32). AVX2 (Zen 3, 256 rows
+// (L2) and 4096 rows (L3) of 48-1000 floats and 24-128 doubles, paired rounds): 0.45-0.94x argmax_long's
+// time; 0.96-1.10x just past kBranchless with the rows in L2 (257 floats, 129 doubles), where both
+// search with a branch.
+template <class Arch, class T>
+using x86_ops = std::conditional_t<simd::is_avx512<Arch>, arch::x86_avx512<Arch, T>, arch::x86_avx2<Arch, T>>;
 
 // First j in [j0, j1) (j1 - j0 >= L) with mask_of(x[j..]) bit set, j1 if none; the last vector overlaps.
 template <class Arch, class T, class M>
-inline std::size_t find_first_avx512(const T* x, std::size_t j0, std::size_t j1, const M& mask_of) {
-  using O = arch::x86_avx512<Arch, T>;
+inline std::size_t find_first_x86(const T* x, std::size_t j0, std::size_t j1, const M& mask_of) {
+  using O = x86_ops<Arch, T>;
   constexpr std::size_t L = O::L;
   for (std::size_t j = j0;; j += L) {
     if (j + L > j1) j = j1 - L;
@@ -140,10 +152,10 @@ inline std::size_t find_first_avx512(const T* x, std::size_t j0, std::size_t j1,
 }
 
 template <class Arch, class T>
-std::int32_t argmax_long_avx512(const T* x, std::size_t cols) {
-  using O = arch::x86_avx512<Arch, T>;
+std::int32_t argmax_long_x86(const T* x, std::size_t cols) {
+  using O = x86_ops<Arch, T>;
   using V = typename O::V;
-  constexpr std::size_t L = O::L, C = argmax_cfg<Arch, T>::chunk, kBranchless = 16 * L;
+  constexpr std::size_t L = O::L, C = argmax_cfg<Arch, T>::chunk, kBranchless = (requires { O::mask4_shift; } ? 32 : 16) * L;
   T best = -std::numeric_limits<T>::infinity();
   V bestv = O::set1(best);
   std::size_t best_chunk = 0;
@@ -152,7 +164,7 @@ std::int32_t argmax_long_avx512(const T* x, std::size_t cols) {
     // A chunk shorter than L (the last one) starts L before its end, overlapping the previous chunk.
     const std::size_t s0 = c1 - c0 >= L ? c0 : c1 - L;
     V m0 = O::load(x + s0), m1 = m0, m2 = m0, m3 = m0;
-    unsigned nan = O::nan_mask(m0);
+    typename O::NanFlags nan = O::nan_flags(m0);
     std::size_t j = s0 + L;
     for (; j + 4 * L <= c1; j += 4 * L) {
       const V a = O::load(x + j), b = O::load(x + j + L), c = O::load(x + j + 2 * L), d = O::load(x + j + 3 * L);
@@ -160,16 +172,16 @@ std::int32_t argmax_long_avx512(const T* x, std::size_t cols) {
       m1 = O::max(b, m1);
       m2 = O::max(c, m2);
       m3 = O::max(d, m3);
-      nan |= O::unord(a, b) | O::unord(c, d);
+      nan = O::nan_flags(O::nan_flags(nan, a, b), c, d);
     }
     for (; j < c1; j += L) {
       const V a = O::load(x + (j + L <= c1 ? j : c1 - L));
       m1 = O::max(a, m1);
-      nan |= O::nan_mask(a);
+      nan = O::nan_flags(nan, a, a);
     }
     const V m = O::max(O::max(m0, m1), O::max(m2, m3));
-    if (nan != 0)
-      return static_cast<std::int32_t>(find_first_avx512<Arch>(x, s0, c1, [](V v) { return O::nan_mask(v); }));
+    if (O::any_nan(nan))
+      return static_cast<std::int32_t>(find_first_x86<Arch>(x, s0, c1, [](V v) { return O::nan_mask(v); }));
     const V h = O::broadcast_max(m);
     if (O::first(h) > best) {
       best = O::first(h);
@@ -181,16 +193,27 @@ std::int32_t argmax_long_avx512(const T* x, std::size_t cols) {
     // One chunk; the max is present, so some vector matches. Last vector (ends at cols) first.
     const std::size_t last = cols - L;
     std::size_t pos = last + static_cast<std::size_t>(__builtin_ctz(O::eq_mask(O::load(x + last), bestv) | (1u << (L - 1))));
-    // Then the vectors at multiples of L below `last`, from the last to 0, an earlier match replacing.
-    for (std::size_t k = (cols - 1) / L; k-- > 0;) {
-      const unsigned mk = O::eq_mask(O::load(x + k * L), bestv);
-      pos = mk != 0 ? k * L + static_cast<std::size_t>(__builtin_ctz(mk)) : pos;
+    // Then the vectors at multiples of L below `last`, from the last to 0, an earlier match replacing;
+    // where the ISA has eq_mask4 (AVX2), four vectors at a time below the last multiple of 4.
+    std::size_t k = (cols - 1) / L;
+    const auto one = [&](std::size_t v) {
+      const unsigned mk = O::eq_mask(O::load(x + v * L), bestv);
+      pos = mk != 0 ? v * L + static_cast<std::size_t>(__builtin_ctz(mk)) : pos;
+    };
+    if constexpr (requires { O::eq_mask4(x, bestv); }) {
+      while (k % 4 != 0) one(--k);
+      for (; k > 0; k -= 4) {
+        const unsigned mk = O::eq_mask4(x + (k - 4) * L, bestv);
+        pos = mk != 0 ? (k - 4) * L + (static_cast<std::size_t>(__builtin_ctz(mk)) >> O::mask4_shift) : pos;
+      }
+    } else {
+      while (k > 0) one(--k);
     }
     return static_cast<std::int32_t>(pos);
   }
   const std::size_t c1 = cols - best_chunk < C ? cols : best_chunk + C;
   const std::size_t c0 = c1 - best_chunk >= L ? best_chunk : c1 - L;
-  return static_cast<std::int32_t>(find_first_avx512<Arch>(x, c0, c1, [&](V v) { return O::eq_mask(v, bestv); }));
+  return static_cast<std::int32_t>(find_first_x86<Arch>(x, c0, c1, [&](V v) { return O::eq_mask(v, bestv); }));
 }
 
 // argmax of rows [r, r + n), n <= L, cols < short_cols: lane k is row r + k. Column 0 starts as the
@@ -223,8 +246,8 @@ inline void argmax_rows(const T* x, std::size_t ld, std::size_t r0, std::size_t 
     for (std::size_t r = r0; r < r1; r += L)
       argmax_short_block<Arch>(x + r * ld, ld, r1 - r < L ? r1 - r : L, cols, out + (r - r0));
   } else {
-    if constexpr (is_avx512<Arch>) {
-      for (std::size_t r = r0; r < r1; ++r) out[r - r0] = argmax_long_avx512<Arch>(x + r * ld, cols);
+    if constexpr (simd::is_avx512<Arch> || simd::is_avx2<Arch>) {
+      for (std::size_t r = r0; r < r1; ++r) out[r - r0] = argmax_long_x86<Arch>(x + r * ld, cols);
       return;
     }
     for (std::size_t r = r0; r < r1; ++r) out[r - r0] = argmax_long<Arch>(x + r * ld, cols);

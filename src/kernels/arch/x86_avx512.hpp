@@ -64,6 +64,11 @@ struct x86_avx512<Arch, float> {
   static unsigned nan_mask(V a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
   static unsigned eq_mask(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
   static float first(V v) { return _mm512_cvtss_f32(v); }
+  // argmax's NaN flags (argmax.hpp): a lane mask, OR-ed compare by compare; exact.
+  using NanFlags = unsigned;
+  static NanFlags nan_flags(V a) { return nan_mask(a); }
+  static NanFlags nan_flags(NanFlags f, V a, V b) { return f | unord(a, b); }
+  static bool any_nan(NanFlags f) { return f != 0; }
 
   // In every slot of W lanes (W = 16, 8, 4, 2), the two halves swapped.
   template <std::size_t W>
@@ -208,6 +213,10 @@ struct x86_avx512<Arch, double> {
   static unsigned nan_mask(V a) { return _mm512_cmp_pd_mask(a, a, _CMP_UNORD_Q); }
   static unsigned eq_mask(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
   static double first(V v) { return _mm512_cvtsd_f64(v); }
+  using NanFlags = unsigned;
+  static NanFlags nan_flags(V a) { return nan_mask(a); }
+  static NanFlags nan_flags(NanFlags f, V a, V b) { return f | unord(a, b); }
+  static bool any_nan(NanFlags f) { return f != 0; }
 
   // In every slot of W lanes (W = 8, 4, 2), the two halves swapped.
   template <std::size_t W>
