@@ -34,12 +34,18 @@ struct tiling {
   // W blocks to pack. 1024 beat 256 by 1.5-2% at 1024 x 784 -> 128 (one k block instead of 4) and was
   // within 1% of 512, 768 and 2048 everywhere (f32 AVX-512 and AVX2, f64 AVX-512).
   static constexpr std::size_t KC = 1024;
-  // n block for a k block of kc: the W block (kc x nc) fits 512 KiB, half of Zen 4's L2 (the Zen 3's
-  // whole 512 KiB), from which the tiles stream 64/MR bytes per cycle at most; 256 and 768 KiB were within
-  // 1%. A constant, not the detected L2: the blocking fixes the order of every sum, so every output bit
-  // is the same on every machine for a given ISA.
+  // n block for a k block of kc: the W block (kc x nc) is copied once per call and read by every row
+  // tile, and each x micro-panel (MR x kc) is read again for every n block. AVX-512: 512 KiB, half of
+  // Zen 4's L2, from which the tiles stream 64/MR bytes per cycle at most; 256 and 768 KiB were within 1%.
+  // The others: 1 MiB (NEON not timed). On the Zen 3 (L2 512 KiB) 768 KiB to 1.5 MiB beat 512 KiB by 5-10% at
+  // 2048^3 (f32 and f64, three runs of paired rounds): W panels from L3 cost less than re-reading x
+  // (16 MiB at 2048^3) for every 120 columns instead of every 240; equal at 256 x 2048 ->
+  // 1000, and the smaller shapes have a single n block either way. The n block changes no arithmetic
+  // (each output's sum runs over the k blocks only), so it could follow the detected L2 without
+  // changing a bit; it is a constant until a machine shows that it should.
+  static constexpr std::size_t kWBlockBytes = (is_avx512<Arch> ? 512 : 1024) * 1024;
   static constexpr std::size_t nc_block(std::size_t kc) {
-    const std::size_t nc = kc == 0 ? NL : (512 * 1024 / (kc * sizeof(T))) / NL * NL;
+    const std::size_t nc = kc == 0 ? NL : (kWBlockBytes / (kc * sizeof(T))) / NL * NL;
     return nc < NL ? NL : nc;
   }
   // Copying W into panels costs ~7 us for 784 x 128 floats, paid once per call (and per thread): below 64
