@@ -56,6 +56,7 @@
 
 #include "autovec.hpp"
 #include "composed.hpp"
+#include "git_state.h"  // generated at build time: bench/CMakeLists.txt
 #include "nnsimd/detail/runtime.hpp"
 #include "limits.hpp"
 #include "nnsimd/detail/kernel_table.hpp"
@@ -736,6 +737,7 @@ void add_context() {
   benchmark::AddCustomContext("nnsimd_cxx_flags", NNSIMD_BENCH_CXX_FLAGS);
   benchmark::AddCustomContext("nnsimd_build_type", NNSIMD_BENCH_BUILD_TYPE);
   benchmark::AddCustomContext("nnsimd_git_commit", NNSIMD_BENCH_GIT_COMMIT);
+  benchmark::AddCustomContext("nnsimd_git_dirty", NNSIMD_BENCH_GIT_DIRTY);
 #ifdef NNSIMD_BENCH_PLANT  // the test-only planted regression is compiled in (src/isa/plant.hpp)
   const char* plant = std::getenv("NNSIMD_PLANT");
   benchmark::AddCustomContext("nnsimd_plant", std::string("compiled in; NNSIMD_PLANT=") + (plant ? plant : "(unset)"));

@@ -106,7 +106,7 @@ def context_lines(res):
     keys = [("machine id", "nnsimd_machine_id"), ("CPU", "nnsimd_cpu_model"), ("vendor", "nnsimd_cpu_vendor"),
             ("microarchitecture", "nnsimd_uarch"), ("ISA flags", "nnsimd_isa_flags"), ("cores", "nnsimd_cores"),
             ("compiler", "nnsimd_compiler"), ("flags", "nnsimd_cxx_flags"), ("build", "nnsimd_build_type"),
-            ("commit", "nnsimd_git_commit"), ("ISA cap", "nnsimd_isa_cap"), ("active ISA", "nnsimd_active_isa"), ("threads", "nnsimd_threads"),
+            ("commit", "nnsimd_git_commit"), ("uncommitted changes", "nnsimd_git_dirty"), ("ISA cap", "nnsimd_isa_cap"), ("active ISA", "nnsimd_active_isa"), ("threads", "nnsimd_threads"),
             ("mode", "nnsimd_mode"), ("date", "date"), ("host", "host_name")]
     out = ["- %s: %s" % (label, c[k]) for label, k in keys if k in c]
     # Which code each peer ran (bench/peer.hpp: code()); a peer that fell back below the CPU says FALLBACK.
