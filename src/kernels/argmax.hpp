@@ -121,10 +121,10 @@ std::int32_t argmax_long(const T* x, std::size_t cols) {
 // vector operations are arch::x86_avx512<Arch, T> or arch::x86_avx2<Arch, T> (x86_ops).
 //   * NaN flags (O::NanFlags): one unordered compare per pair of vectors (a UNORD b: a or b is NaN)
 //     OR-ed into a mask register (AVX-512) or a vector (AVX2), instead of argmax_long's check sums: exact
-//     (+inf with -inf raises no false alarm). (AVX-512's
-//     VRANGEPS max, documented to keep NaN, returns the non-NaN operand for a quiet NaN on the Zen 4
-//     guest: not usable.) O::max(x, m) returns m when x is NaN (MAXPS), so a NaN never enters the running
-//     max; the max of a chunk is a NaN only if the chunk's first vector held one, which sets the flags.
+//     (+inf with -inf raises no false alarm). (AVX-512's VRANGEPS max, documented to keep NaN, returns
+//     the non-NaN operand for a quiet NaN on the Zen 4 guest: not usable.) O::max(x, m) returns m when x
+//     is NaN (MAXPS), so a NaN never enters the running max; the max of a chunk is a NaN only if the
+//     chunk's first vector held one, which sets the flags.
 //   * The chunk's max goes to every lane (O::broadcast_max), and the index pass finds the first lane
 //     equal to it with compare-to-mask (movemask on AVX2) and tzcnt. In a row of at most kBranchless
 //     elements it runs over every vector from the last to the first with conditional moves, since the
@@ -155,7 +155,8 @@ template <class Arch, class T>
 std::int32_t argmax_long_x86(const T* x, std::size_t cols) {
   using O = x86_ops<Arch, T>;
   using V = typename O::V;
-  constexpr std::size_t L = O::L, C = argmax_cfg<Arch, T>::chunk, kBranchless = (requires { O::mask4_shift; } ? 32 : 16) * L;
+  constexpr bool by4 = requires { O::eq_mask4(x, O::set1(T(0))); };  // AVX2: a mask per 4 vectors
+  constexpr std::size_t L = O::L, C = argmax_cfg<Arch, T>::chunk, kBranchless = (by4 ? 32 : 16) * L;
   T best = -std::numeric_limits<T>::infinity();
   V bestv = O::set1(best);
   std::size_t best_chunk = 0;
@@ -200,7 +201,7 @@ std::int32_t argmax_long_x86(const T* x, std::size_t cols) {
       const unsigned mk = O::eq_mask(O::load(x + v * L), bestv);
       pos = mk != 0 ? v * L + static_cast<std::size_t>(__builtin_ctz(mk)) : pos;
     };
-    if constexpr (requires { O::eq_mask4(x, bestv); }) {
+    if constexpr (by4) {
       while (k % 4 != 0) one(--k);
       for (; k > 0; k -= 4) {
         const unsigned mk = O::eq_mask4(x + (k - 4) * L, bestv);
