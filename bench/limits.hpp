@@ -34,7 +34,8 @@ struct limit_fns {
   // so that the exp and log ceilings are the fastest at the accuracy the kernels need:
   //   xsimd: xsimd::exp / xsimd::log (1.5 / 0.75 ULP in float);
   //   own:   softmax's own exp (kernels::softmax_detail::exp_nonpos, valid for x <= 0, all softmax
-  //          needs; its bound is in src/spec/softmax.hpp); no own log (the losses use xsimd's);
+  //          needs; its bound is in src/spec/softmax.hpp) and the losses' own double log
+  //          (kernels::log, src/kernels/log.hpp; float has none: the losses use xsimd's float log);
   //   sleef: Sleef's u10 functions (at most 1 ULP) for this ISA, where libsleef-dev was found;
   //   libm:  the C library's exp / log, one element at a time (correctly rounded in practice; glibc's
   //          f64 log outruns xsimd's SSE2 vector log, and the auto-vectorized reference calls it).
@@ -43,7 +44,7 @@ struct limit_fns {
     void (*f32)(const float* x, float* y, std::size_t n);
     void (*f64)(const double* x, double* y, std::size_t n);
   };
-  unary_fns exp_xsimd, exp_own, exp_sleef, exp_libm, log_xsimd, log_sleef, log_libm;
+  unary_fns exp_xsimd, exp_own, exp_sleef, exp_libm, log_xsimd, log_own, log_sleef, log_libm;
 };
 
 // Defined by bench/limits_<I>.cpp for every ISA in NNSIMD_ISAS.

@@ -568,7 +568,7 @@ void register_limits() {
       for (int lg = 0; lg < 2; ++lg) {
         const std::string fn = lg ? "log" : "exp";
         const std::pair<const char*, limit_fns::unary_fns> impls[] = {
-            {"xsimd", lg ? f->log_xsimd : f->exp_xsimd}, {"own", lg ? limit_fns::unary_fns{} : f->exp_own},
+            {"xsimd", lg ? f->log_xsimd : f->exp_xsimd}, {"own", lg ? f->log_own : f->exp_own},
             {"sleef", lg ? f->log_sleef : f->exp_sleef}, {"libm", lg ? f->log_libm : f->exp_libm}};
         for (const auto& [impl_name, fns] : impls) {
           if (!(dbl ? static_cast<bool>(fns.f64) : static_cast<bool>(fns.f32))) continue;

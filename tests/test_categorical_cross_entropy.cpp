@@ -73,6 +73,67 @@ TEST_P(CategoricalCrossEntropy, ClipEndpointsAndNaN) {
   });
 }
 
+// A subnormal eps lets subnormal probabilities through the clip, down to the smallest one: the log must
+// be right below the smallest normal number as well (xsimd 8.1's double log gives -746.5 for
+// log(4e-320), which is -735.4; kernels/log.hpp scales those lanes into the normal range). Also
+// probabilities spread log-uniformly over every binade from eps to 1, with a vector's lanes mixing
+// subnormal and normal values, and the exact boundaries (smallest normal, eps itself, 1 - eps).
+TEST_P(CategoricalCrossEntropy, SubnormalEpsEveryBinade) {
+  with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
+    constexpr T tiny = std::numeric_limits<T>::denorm_min(), mn = std::numeric_limits<T>::min();
+    for (const T eps : {tiny, T(3) * tiny, mn / T(3), mn, T(1e-7)}) {
+      std::vector<T> vals = {T(0), tiny, eps, mn / T(2), std::nextafter(mn, T(0)), mn, T(2) * mn, T(1) - eps, T(1)};
+      std::mt19937 gen(7);
+      std::uniform_real_distribution<double> u(std::log(static_cast<double>(tiny)), 0.0);
+      while (vals.size() < 203) vals.push_back(static_cast<T>(std::exp(u(gen))));
+      const std::size_t rows = vals.size(), cols = 2;
+      strided<T> p(rows, cols);
+      std::vector<std::int32_t> labels(rows);
+      for (std::size_t r = 0; r < rows; ++r) {
+        labels[r] = static_cast<std::int32_t>(r % 2);
+        p(r, labels[r]) = vals[r];
+        p(r, 1 - labels[r]) = T(1) - vals[r];
+      }
+      std::vector<T> losses(rows);
+      t.categorical_cross_entropy(p.data(), p.ld, labels.data(), losses.data(), rows, cols, eps);
+      for (std::size_t r = 0; r < rows; ++r) {
+        const long double exact = spec::categorical_cross_entropy_one<T>(vals[r], eps);
+        ASSERT_TRUE(within(losses[r], exact, spec::categorical_cross_entropy_bound<T>(exact)))
+            << "eps " << eps << " p " << vals[r] << " got " << losses[r] << " want " << static_cast<double>(exact);
+      }
+    }
+  });
+}
+
+// The log itself, through the kernel (one column, eps the smallest subnormal, so loss = -log(p) for every
+// p): 2^17 p log-uniform over the whole range below 1 and 2^17 uniform around sqrt(1/2), where the log's
+// k ln2 and log(m) cancel and its worst errors are (src/spec/categorical_cross_entropy.hpp). Every loss
+// within budget::log_ulps; the worst seen is printed as the test's property `max_ulp`.
+TEST_P(CategoricalCrossEntropy, LogSweepWithinBudget) {
+  with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
+    constexpr std::size_t n = std::size_t{1} << 18;  // 5 s a case under qemu (long-double oracle)
+    const T eps = std::numeric_limits<T>::denorm_min();
+    std::vector<T> p(n), losses(n);
+    std::vector<std::int32_t> labels(n, 0);
+    std::mt19937_64 gen(20261201);
+    std::uniform_real_distribution<double> wide(std::log(static_cast<double>(eps)), 0.0), mid(0.68, 0.73);
+    for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<T>(i % 2 ? std::exp(wide(gen)) : mid(gen));
+    t.categorical_cross_entropy(p.data(), 1, labels.data(), losses.data(), n, 1, eps);
+    long double worst = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const long double exact = spec::categorical_cross_entropy_one<T>(p[i], eps);
+      if (exact == 0) {
+        ASSERT_EQ(losses[i], T(0)) << "p " << p[i];
+        continue;
+      }
+      const long double ulps = std::fabs(static_cast<long double>(losses[i]) - exact) / numerics::ulp_of<T>(exact);
+      worst = std::max(worst, ulps);
+      ASSERT_LE(ulps, spec::nnsimd_budget<T>().log_ulps) << "p " << p[i] << " got " << losses[i];
+    }
+    RecordProperty("max_ulp", std::to_string(static_cast<double>(worst)));
+  });
+}
+
 TEST_P(CategoricalCrossEntropy, SameBitsForEveryThreadCount) {
   with_table(GetParam(), [&]<class T>(const detail::kernel_table<T>& t) {
     for (std::size_t cols : {std::size_t{3}, std::size_t{1000}}) {

@@ -9,6 +9,7 @@
 
 #include "kernels/categorical_cross_entropy/onehot_avx512.hpp"
 #include "kernels/clip.hpp"
+#include "kernels/log.hpp"
 #include "kernels/loss_common.hpp"
 #include "kernels/parallel.hpp"
 
@@ -49,12 +50,12 @@ void categorical_cross_entropy(const T* p, std::size_t ldp, const std::int32_t* 
       const T* pr = p + r * ldp;
       const std::int32_t* lr = labels + r;
       const V v = loss_detail::from_lanes<Arch, T>([&](std::size_t k) { return pr[k * ldp + static_cast<std::size_t>(lr[k])]; });
-      (-xsimd::log(clip_keep_nan<Arch>(v, lo, hi))).store_unaligned(losses + r);
+      (-kernels::log<Arch>(clip_keep_nan<Arch>(v, lo, hi))).store_unaligned(losses + r);
     }
     if (r < r1) {
       const std::size_t n = r1 - r;
       const V v = loss_detail::from_lanes<Arch, T>([&](std::size_t k) { return k < n ? p[(r + k) * ldp + labels[r + k]] : T(1); });
-      loss_detail::store_first<Arch>(losses + r, n, -xsimd::log(clip_keep_nan<Arch>(v, lo, hi)));
+      loss_detail::store_first<Arch>(losses + r, n, -kernels::log<Arch>(clip_keep_nan<Arch>(v, lo, hi)));
     }
   });
 }
@@ -85,7 +86,7 @@ void categorical_cross_entropy_onehot(const T* p, std::size_t ldp, const T* t, s
         const T* pr = p + r * ldp;
         const T* tr = t + r * ldt;
         if constexpr (loss_detail::is_avx512<Arch>) {
-          loss_detail::store_first<Arch>(losses + r, n, -xsimd::log(loss_detail::onehot_short_block_avx512<Arch>(pr, ldp, tr, ldt, n, cols, eps)));
+          loss_detail::store_first<Arch>(losses + r, n, -kernels::log<Arch>(loss_detail::onehot_short_block_avx512<Arch>(pr, ldp, tr, ldt, n, cols, eps)));
           continue;
         }
         V s(T(0));
@@ -94,7 +95,7 @@ void categorical_cross_entropy_onehot(const T* p, std::size_t ldp, const T* t, s
           const V tj = loss_detail::column<Arch>(tr + j, ldt, n, T(1));
           s = xsimd::fma(clip_keep_nan<Arch>(pj, lo, hi), tj, s);
         }
-        loss_detail::store_first<Arch>(losses + r, n, -xsimd::log(s));
+        loss_detail::store_first<Arch>(losses + r, n, -kernels::log<Arch>(s));
       }
     });
     return;
@@ -131,7 +132,7 @@ void categorical_cross_entropy_onehot(const T* p, std::size_t ldp, const T* t, s
         }
         sums[k] = xsimd::hadd((a0 + a1) + (a2 + a3));
       }
-      loss_detail::store_first<Arch>(losses + r, n, -xsimd::log(V::load_aligned(sums)));
+      loss_detail::store_first<Arch>(losses + r, n, -kernels::log<Arch>(V::load_aligned(sums)));
     }
   });
 }

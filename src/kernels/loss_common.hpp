@@ -12,7 +12,7 @@
 //     the 1024 x 10 of MNIST-sized heads then run full vectors instead of 3- or 10-element tails.
 //   * long rows: vectorized ALONG the row, with independent accumulators.
 // The per-row results of L rows are then finished by ONE vector log (cross-entropy): the log is the
-// expensive part of a short row, and xsimd::log on a batch costs about as much as one scalar logf.
+// expensive part of a short row, and the vector log (log.hpp) costs about as much as one scalar log.
 // The last block of a range is padded to a full vector (through a small buffer), so a row is computed by
 // the same instructions wherever the partition puts it.
 #pragma once

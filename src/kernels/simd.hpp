@@ -16,6 +16,11 @@ template <class Arch>
 inline constexpr bool is_avx512 = std::is_base_of_v<xsimd::avx512f, Arch>;
 template <class Arch>
 inline constexpr bool is_avx2 = std::is_base_of_v<xsimd::avx2, Arch>;
+// Whether xsimd::fma is one fused instruction (one rounding) on Arch: AVX2+FMA, AVX-512 and every
+// non-x86 target nnsimd builds (NEON64); on SSE2 it is a multiply and an add.
+template <class Arch>
+inline constexpr bool has_fma = !std::is_base_of_v<xsimd::sse2, Arch> || is_avx512<Arch> ||
+                                std::is_base_of_v<xsimd::fma3<xsimd::avx2>, Arch>;
 // The x86 vector ISAs, whose MAXPS/MINPS (and PD) return their second operand when either is NaN and
 // when both are equal (signed zeros): xsimd's max/min map to them directly on sse2, avx and avx512f.
 template <class Arch>

@@ -30,13 +30,20 @@ wide categorical_cross_entropy_onehot_row(const T* p, const T* t, std::size_t co
 }
 
 // ---- bounds -------------------------------------------------------------------------------------
-// The log. Every nnsimd ISA computes -log(v) with xsimd::log (the scalar reference with std::log), and
-// the clip before it is exact (a compare and a select). Measured worst error of the whole -log(clip(p))
-// against the long-double oracle, in ULPs of the result, on this machine:
+// The log. Every nnsimd ISA computes -log(v) with kernels::log (src/kernels/log.hpp: xsimd::log for float,
+// its own for double), the scalar reference with std::log, and the clip before it is exact (a compare
+// and a select). Measured worst error of the log against the long-double oracle, in ULPs of the result,
+// on this machine:
 //   float, every float p in [1e-7, 1] (195.6 M values): avx2/avx512 0.752, sse2 0.829, scalar 0.787;
-//   double, 20 M log-uniform p in [1e-300, 1] + 5 M uniform in [0.5, 1) + the 1 M doubles below 1:
-//          avx2 0.745, avx512 0.754, sse2 0.846 (no FMA in xsimd's polynomial), scalar 0.516.
-// So 1 ULP of the result bounds the log, with margin (NEON runs the same xsimd polynomial):
+//   double, kernels::log on this machine (Zen 3, 2026-12-01): 20 M log-uniform p in [1e-300, 1]: avx2
+//          0.673, sse2 0.731; 5 M uniform in [0.5, 1): 0.736 / 0.788; 5 M uniform in [1e-7, 1]: 0.727 /
+//          0.793; the 1 M doubles below 1: 0.500 / 0.500; 1 M random subnormals (an eps below the
+//          smallest normal lets them through): 0.500 / 0.500. Its worst inputs sit around sqrt(1/2),
+//          where k ln2 and log(m) cancel; the test LogSweepWithinBudget samples there and over the whole
+//          range on every ISA and records its worst as `max_ulp` (avx2 0.740, sse2 0.783, scalar
+//          0.503, with 2^18 samples). xsimd 8.1's double log, used before: avx2 0.745, avx512 0.754, sse2 0.846, and wrong
+//          below the smallest normal (746.5 for -log(4.9e-324), which is 744.4).
+// So 1 ULP of the result bounds the log, with margin (NEON runs the same polynomials with FMA, as AVX2):
 // budget::log_ulps = 1 for nnsimd.
 
 // Sparse labels: -log(clip(p)) with the clip exact, so the log's error only.

@@ -35,9 +35,10 @@ wide softmax_cross_entropy_row(const T* x, std::size_t cols, std::int32_t label)
 // loss = logsumexp(x) - x_l = (m - x_l) + log(S), S = sum exp(x_i - m) (softmax.hpp). Computed:
 //  1. s~ = S (1 + sigma), |sigma| <= sigma_max = (1 + alpha)(1 + gamma_(n-1)) - 1 (softmax steps 1-3),
 //     so |log(s~) - log(S)| <= lambda = -log(1 - sigma_max)  (about gamma_n + alpha).
-//  2. log(s~) by xsimd::log (across-rows path) or std::log (per-row path, scalar reference), measured
-//     on every float in [1, 2^20] (s~ is in [1, n]): xsimd avx512/avx2 0.756, sse2 0.835 ULP; glibc
-//     logf 0.818; double, 2e7 samples: xsimd 0.754 / 0.745 / 0.835, glibc 0.518. E_log =
+//  2. log(s~) by kernels::log (src/kernels/log.hpp) or std::log (per-row path, scalar reference),
+//     measured on every float in [1, 2^20] (s~ is in [1, n]): xsimd avx512/avx2 0.756, sse2 0.835 ULP;
+//     glibc logf 0.818; double, 2e7 log-uniform samples: kernels::log avx2 0.721, sse2 0.766, glibc
+//     0.518 (xsimd's, used before: 0.754 / 0.745 / 0.835). E_log =
 //     budget::fused_log_ulps (0.85 ULP for nnsimd), i.e. a relative 2 E_log u of
 //     |log s~| <= log(S) + lambda.
 //  3. Every implementation (the scalar reference too) computes fl(m - x_l) first: error <= u |m - x_l|

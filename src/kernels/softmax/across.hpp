@@ -9,6 +9,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "kernels/arch/gcc_105593.hpp"
+#include "kernels/log.hpp"
 #include "kernels/softmax/exp.hpp"
 
 NNSIMD_GCC105593_BEGIN  // arch/gcc_105593.hpp
@@ -114,7 +115,7 @@ void softmax_cce_across(const T* x, std::size_t ldx, const std::int32_t* labels,
     for (std::size_t r = 0; r < L; ++r) xl[r] = r < nr ? x[(b + r) * ldx + static_cast<std::size_t>(labels[b + r])] : T(0);
     V m;
     const V s = tile_exp_sum<Arch, false>(tile, cols, m);
-    const V loss = (m - V::load_aligned(xl)) + xsimd::log(s);
+    const V loss = (m - V::load_aligned(xl)) + kernels::log<Arch>(s);
     store_first<Arch>(losses + b, nr, loss);
   }
 }

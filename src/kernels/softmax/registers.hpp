@@ -245,7 +245,7 @@ void softmax_cce_across_reg(const T* x, std::size_t ldx, const std::int32_t* lab
     }
     V m;
     const V s = block_exp_sum<Arch>(c, cols, m, false);
-    const V loss = (m - xlv) + xsimd::log(s);
+    const V loss = (m - xlv) + kernels::log<Arch>(s);
     store_first<Arch>(losses + b, nr, loss);
   }
 }
