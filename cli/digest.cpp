@@ -318,6 +318,10 @@ void cross_entropy_digest(recorder& h) {
       for (std::size_t i = 0; i < p.rows; ++i)
         for (std::size_t j = 0; j < cols; ++j) t.at(i, j) = T(j == std::size_t(l[i]));
       t.at(0, 0) = T(0.25);  // a target that is not one-hot, used as given
+      // Soft rows, every column weighted: their sums' bits depend on the order of the additions (a
+      // one-hot row's sum is one product, in any order).
+      for (std::size_t i = 1; i < 4 && i < p.rows; ++i)
+        for (std::size_t j = 0; j < cols; ++j) t.at(i, j) = T(1) / T(cols + i) + T(j % 3) / T(64);
       h.one(categorical_cross_entropy<T>(p.cview(), t.cview(), losses));
     } else {
       h.one(categorical_cross_entropy<T>(p.cview(), l, losses));

@@ -7,7 +7,7 @@
 
 #include <xsimd/xsimd.hpp>
 
-#include "kernels/categorical_cross_entropy/onehot_avx512.hpp"
+#include "kernels/categorical_cross_entropy/onehot_short.hpp"
 #include "kernels/clip.hpp"
 #include "kernels/log.hpp"
 #include "kernels/loss_common.hpp"
@@ -68,8 +68,11 @@ void categorical_cross_entropy(const T* p, std::size_t ldp, const std::int32_t* 
 // Both are a sum of `cols` products in T: error <= gamma_cols (see src/spec/categorical_cross_entropy.hpp).
 template <class Arch, class T>
 struct cce_onehot_cfg {
-  // Below this many columns a row is too short for 4 accumulators; across rows instead.
-  static constexpr std::size_t short_cols = 2 * xsimd::batch<T, Arch>::size;
+  // Below this many columns a row is too short for 4 accumulators; across rows instead. With masked row
+  // loads (AVX-512, AVX2) at least 16: AVX2 double at 10 columns took 2.5x as long along the rows (per-row
+  // horizontal sums) as across them.
+  static constexpr std::size_t L = xsimd::batch<T, Arch>::size;
+  static constexpr std::size_t short_cols = loss_detail::has_onehot_short_block<Arch> && 2 * L < 16 ? 16 : 2 * L;
 };
 
 template <class Arch, class T>
@@ -81,14 +84,19 @@ void categorical_cross_entropy_onehot(const T* p, std::size_t ldp, const T* t, s
   if (cols < cce_onehot_cfg<Arch, T>::short_cols) {
     // Work in ps: 2.6 ns a row at 3 columns, 5.5 at 10 (f32 AVX-512, 1 thread).
     detail::parallel_rows<Arch>(rows, (420 * cols + 1300) * (sizeof(T) / 4), L, [&](std::size_t r0, std::size_t r1) {
+      if constexpr (loss_detail::has_onehot_short_block<Arch>) {
+        // Masked row loads and a transpose-reduce (categorical_cross_entropy/onehot_short.hpp).
+        const loss_detail::onehot_short_plan<Arch, T> sums(cols, eps);
+        for (std::size_t r = r0; r < r1; r += L) {
+          const std::size_t n = r1 - r < L ? r1 - r : L;
+          loss_detail::store_first<Arch>(losses + r, n, -kernels::log<Arch>(V(sums(p + r * ldp, ldp, t + r * ldt, ldt, n))));
+        }
+        return;
+      }
       for (std::size_t r = r0; r < r1; r += L) {
         const std::size_t n = r1 - r < L ? r1 - r : L;
         const T* pr = p + r * ldp;
         const T* tr = t + r * ldt;
-        if constexpr (loss_detail::is_avx512<Arch>) {
-          loss_detail::store_first<Arch>(losses + r, n, -kernels::log<Arch>(loss_detail::onehot_short_block_avx512<Arch>(pr, ldp, tr, ldt, n, cols, eps)));
-          continue;
-        }
         V s(T(0));
         for (std::size_t j = 0; j < cols; ++j) {
           const V pj = loss_detail::column<Arch>(pr + j, ldp, n, T(1));

@@ -76,9 +76,41 @@ struct x86_avx2<Arch, float> {
   static unsigned eq_mask4(const float* p, V v) { return mask4<Arch>(p, v); }
   // Every lane = the largest lane of v (no NaN in v): 128-bit halves, then pairs, then neighbours.
   static V broadcast_max(V v) {
-    v = max(v, _mm256_permute2f128_ps(v, v, 0x01));
-    v = max(v, _mm256_permute_ps(v, 0x4E));
-    return max(v, _mm256_permute_ps(v, 0xB1));
+    v = max(v, swap_halves<8>(v));
+    v = max(v, swap_halves<4>(v));
+    return max(v, swap_halves<2>(v));
+  }
+
+  // ---- the one-hot cross-entropy's short rows (categorical_cross_entropy/onehot_short.hpp): x86_avx512's
+  // operations, with a vector of lane masks (all ones or zero per lane) for its bit masks.
+  using M = __m256i;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V min(V a, V b) { return _mm256_min_ps(a, b); }
+  // clip(p, lo, hi) * t, a NaN p kept (MAXPS/MINPS return their second operand on NaN).
+  static V clip_mul(V p, V t, V lo, V hi) { return _mm256_mul_ps(min(hi, max(lo, p)), t); }
+  // Lanes [first, first + count), first + count <= 8.
+  static M lanes(std::size_t first, std::size_t count) {
+    const __m256i k = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i from = _mm256_set1_epi32(static_cast<int>(first));
+    return _mm256_andnot_si256(_mm256_cmpgt_epi32(from, k), _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(first + count)), k));
+  }
+  // Lanes of m from p (the others' memory is never accessed), src's (load_mask) or 0 (load_maskz)
+  // elsewhere.
+  static V load_mask(V src, M m, const float* p) {
+    return _mm256_blendv_ps(src, _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
+  }
+  static V load_maskz(M m, const float* p) { return _mm256_maskload_ps(p, m); }
+  // Lane k = b[k] where m is set, a[k] elsewhere; blend<m> with bit k of a constant m.
+  static V blend(M m, V a, V b) { return _mm256_blendv_ps(a, b, _mm256_castsi256_ps(m)); }
+  template <unsigned m>
+  static V blend(V a, V b) { return _mm256_blend_ps(a, b, m); }
+  // In every slot of W lanes (W = 8, 4, 2), the two halves swapped.
+  template <std::size_t W>
+  static V swap_halves(V y) {
+    if constexpr (W == 8) return _mm256_permute2f128_ps(y, y, 0x01);
+    else if constexpr (W == 4) return _mm256_permute_ps(y, 0x4E);
+    else return _mm256_permute_ps(y, 0xB1);
   }
 
   // simd::transpose_blocks<W>(v) for W = 4 (8 shuffles) or 8 (24). As AVX-512 float
@@ -156,8 +188,33 @@ struct x86_avx2<Arch, double> {
   static constexpr int mask4_shift = 1;
   static unsigned eq_mask4(const double* p, V v) { return mask4<Arch>(p, v); }
   static V broadcast_max(V v) {
-    v = max(v, _mm256_permute2f128_pd(v, v, 0x01));
-    return max(v, _mm256_permute_pd(v, 0x5));
+    v = max(v, swap_halves<4>(v));
+    return max(v, swap_halves<2>(v));
+  }
+
+  // ---- the one-hot cross-entropy's short rows (as float) --------------------------------------------
+  using M = __m256i;
+  static V zero() { return _mm256_setzero_pd(); }
+  static V add(V a, V b) { return _mm256_add_pd(a, b); }
+  static V min(V a, V b) { return _mm256_min_pd(a, b); }
+  static V clip_mul(V p, V t, V lo, V hi) { return _mm256_mul_pd(min(hi, max(lo, p)), t); }
+  static M lanes(std::size_t first, std::size_t count) {
+    const __m256i k = _mm256_setr_epi64x(0, 1, 2, 3);
+    const __m256i from = _mm256_set1_epi64x(static_cast<long long>(first));
+    return _mm256_andnot_si256(_mm256_cmpgt_epi64(from, k),
+                               _mm256_cmpgt_epi64(_mm256_set1_epi64x(static_cast<long long>(first + count)), k));
+  }
+  static V load_mask(V src, M m, const double* p) {
+    return _mm256_blendv_pd(src, _mm256_maskload_pd(p, m), _mm256_castsi256_pd(m));
+  }
+  static V load_maskz(M m, const double* p) { return _mm256_maskload_pd(p, m); }
+  static V blend(M m, V a, V b) { return _mm256_blendv_pd(a, b, _mm256_castsi256_pd(m)); }
+  template <unsigned m>
+  static V blend(V a, V b) { return _mm256_blend_pd(a, b, m); }
+  template <std::size_t W>
+  static V swap_halves(V y) {
+    if constexpr (W == 4) return _mm256_permute2f128_pd(y, y, 0x01);
+    else return _mm256_permute_pd(y, 0x5);
   }
 
   // simd::transpose_blocks<W>(v) for W = 2 (2 shuffles) or 4 (8).

@@ -48,8 +48,12 @@ struct x86_avx512<Arch, float> {
   static void store_aligned(float* p, V v) { _mm512_store_ps(p, v); }
   // Non-temporal store (p aligned to 64 bytes; see elementwise.hpp's stream_store).
   static void stream_store(float* p, V v) { _mm512_stream_ps(p, v); }
-  // Lane k = b[k] where bit k of m is set, a[k] elsewhere.
+  // Lane k = b[k] where bit k of m is set, a[k] elsewhere; blend<m> with m a constant.
   static V blend(M m, V a, V b) { return _mm512_mask_blend_ps(m, a, b); }
+  template <unsigned m>
+  static V blend(V a, V b) { return blend(static_cast<M>(m), a, b); }
+  // The mask of lanes [first, first + count), first + count <= L.
+  static M lanes(std::size_t first, std::size_t count) { return static_cast<M>(((1u << count) - 1) << first); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
   // MAXPS/MINPS return their SECOND operand when one is NaN (and when both are zeros): max(x, m) never
@@ -201,9 +205,13 @@ struct x86_avx512<Arch, double> {
   static V set1(double a) { return _mm512_set1_pd(a); }
   static V load(const double* p) { return _mm512_loadu_pd(p); }
   static V load_mask(V src, M m, const double* p) { return _mm512_mask_loadu_pd(src, m, p); }
+  static V load_maskz(M m, const double* p) { return _mm512_maskz_loadu_pd(m, p); }
   static void store_aligned(double* p, V v) { _mm512_store_pd(p, v); }
   static void stream_store(double* p, V v) { _mm512_stream_pd(p, v); }
   static V blend(M m, V a, V b) { return _mm512_mask_blend_pd(m, a, b); }
+  template <unsigned m>
+  static V blend(V a, V b) { return blend(static_cast<M>(m), a, b); }
+  static M lanes(std::size_t first, std::size_t count) { return static_cast<M>(((1u << count) - 1) << first); }
   static V add(V a, V b) { return _mm512_add_pd(a, b); }
   static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
   static V max(V a, V b) { return _mm512_max_pd(a, b); }
